@@ -1,0 +1,61 @@
+"""Fact or opinion? A media-literacy quiz. `create_app()` builds the Flask app."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def resource_path(name: str) -> Path:
+    """A top-level folder of the checkout (templates, questions), or its copy inside the wheel."""
+    inside = PACKAGE_DIR / name
+    return inside if inside.is_dir() else PACKAGE_DIR.parent / name
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """The app factory: config, extensions, blueprints, nothing else.
+
+    Without SECRET_KEY it refuses to start, except from the command line (`quiz ...`,
+    `flask --app quiz ...`), where a development key is kept in the instance folder.
+    """
+    from . import config
+    from .db import configure_sqlite, db
+
+    app = Flask(__name__, instance_relative_config=True,
+                template_folder=str(resource_path("templates")))
+    app.config.from_mapping(config.from_environment(app.instance_path))
+    if test_config:
+        app.config.update(test_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        if os.environ.get("FLASK_RUN_FROM_CLI") != "true":
+            raise RuntimeError("SECRET_KEY is not set: set it to a long random value shared by every "
+                               "app server (python -c 'import secrets; print(secrets.token_hex(32))').")
+        app.config["SECRET_KEY"] = development_key(Path(app.instance_path))
+
+    db.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            configure_sqlite(engine)
+
+    from . import views
+    views.register(app)
+
+    from .cli import COMMANDS
+    for command in COMMANDS:
+        app.cli.add_command(command)
+    return app
+
+
+def development_key(instance: Path) -> str:
+    """A secret key kept in instance/secret_key, made on first use; for one machine only."""
+    path = instance / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

@@ -5,10 +5,16 @@ import sys
 from pathlib import Path
 
 import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
 
+from . import resource_path
 from .sets import CheckResult, LoadedSet, check_paths, check_sets, load_set
 
-DEFAULT_SETS = "questions"
+
+def default_sets() -> str:
+    """`questions/` in the current folder, else the site sets shipped with the package."""
+    return "questions" if Path("questions").is_dir() else str(resource_path("questions"))
 
 
 def describe(loaded: LoadedSet) -> str:
@@ -33,7 +39,7 @@ def run_check(paths: tuple[str, ...]) -> CheckResult:
 @click.argument("paths", nargs=-1)
 def check_command(paths: tuple[str, ...]) -> None:
     """Validate set files (default questions/; - reads stdin). No database needed."""
-    result = run_check(paths or (DEFAULT_SETS,))
+    result = run_check(paths or (default_sets(),))
     for loaded in result.loaded:
         click.echo(describe(loaded))
     for warning in result.warnings:
@@ -52,9 +58,75 @@ def check_command(paths: tuple[str, ...]) -> None:
     click.echo(f"OK: {len(result.loaded)} set{'s' * (len(result.loaded) != 1)}, {questions} questions")
 
 
-@click.group()
+@click.command("migrate")
+@with_appcontext
+def migrate_command() -> None:
+    """Upgrade the database schema to this release (a deployment step)."""
+    from .migrate import upgrade
+
+    upgrade(current_app._get_current_object())  # type: ignore[attr-defined]
+    click.echo(f"Database is up to date: {safe_url()}")
+
+
+def safe_url() -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(current_app.config["SQLALCHEMY_DATABASE_URI"]).render_as_string(hide_password=True)
+
+
+def run_import(paths: tuple[str, ...]) -> bool:
+    """Imports set files; prints what was new, updated, unchanged and skipped; True if all clean."""
+    from .db import db
+    from .importer import import_paths
+
+    missing = [p for p in paths if not Path(p).exists()]
+    if missing:
+        raise click.UsageError(f"no such file or folder: {', '.join(missing)}")
+    report = import_paths(db.session, list(paths))
+    for line in report.lines():
+        click.echo(line)
+    return not report.errors
+
+
+@click.command("import")
+@click.argument("paths", nargs=-1)
+@with_appcontext
+def import_command(paths: tuple[str, ...]) -> None:
+    """Validate, then import or update sets (default questions/), one transaction per file."""
+    if not run_import(paths or (default_sets(),)):
+        sys.exit(1)
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0 for a classroom).")
+@click.option("--port", default=5000, show_default=True, type=int)
+@with_appcontext
+def serve_command(host: str, port: int) -> None:
+    """One machine: create or migrate the database, import questions/, run the app."""
+    from .migrate import upgrade
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    upgrade(app)
+    run_import((default_sets(),))
+    click.echo(f"Fact or opinion? is running at http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}/")
+    click.echo("Make the first instructor account with: quiz create-instructor USERNAME")
+    app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+
+
+COMMANDS = [check_command, migrate_command, import_command, serve_command]
+
+
+def make_app():  # type: ignore[no-untyped-def]
+    from . import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=make_app, add_default_commands=False, add_version_option=False,
+             load_dotenv=False)
 def main() -> None:
     """Fact or opinion? A media-literacy quiz."""
 
 
-main.add_command(check_command)
+for _command in COMMANDS:
+    main.add_command(_command)

@@ -167,3 +167,21 @@ class QuestionSet:
                     points += right / len(decisions)
             best = max(best, points)
         return best / self.possible_points() if self.questions else 0.0
+
+
+def question_from_parts(key: str, asked: dict[str, Any], feedback: dict[str, Any]) -> Question:
+    """Rebuilds a question from what a stored version asked and its feedback (see `asks`)."""
+    qtype = asked["type"]
+    item_feedback = feedback.get("items") or []
+    items = tuple(
+        SortItem(text=item["text"], answer=item["answer"], accept=tuple(item.get("accept", ())),
+                 why=(item_feedback[n]["why"] if n < len(item_feedback) else ""),
+                 cues=tuple(item_feedback[n]["cues"]) if n < len(item_feedback) else ())
+        for n, item in enumerate(asked.get("items", ())))
+    answer = asked.get("answer", "")
+    return Question(
+        id=key, type=qtype, prompt=asked.get("prompt", ""), why=feedback.get("why", ""),
+        statement=asked.get("statement", ""), options=tuple(asked.get("options", ())),
+        answer=tuple(answer) if isinstance(answer, list) else answer,
+        select_all=bool(asked.get("select_all", False)), accept=tuple(asked.get("accept", ())),
+        cues=tuple(feedback.get("cues", ())), items=items)

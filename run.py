@@ -1,0 +1,56 @@
+#!/usr/bin/env python3
+"""The two quick-start commands, needing nothing but Python 3.11+.
+
+    python3 run.py serve [--host 0.0.0.0 --port 5000]   set up, load the seed sets, run the app
+    python3 run.py test [pytest args]                    set up, run the whole test suite
+
+Both make a virtual environment in .venv and install the package into it (again only when
+pyproject.toml changes), then run `quiz serve` or pytest inside it.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+
+
+def ensure_environment(extra: str) -> None:
+    """Creates .venv and installs the package with `extra` unless already done for this pyproject."""
+    if sys.version_info < (3, 11):
+        sys.exit(f"Python 3.11 or newer is needed; this is {sys.version.split()[0]}.")
+    if not PYTHON.exists():
+        print("Creating the virtual environment in .venv ...", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    stamp = VENV / f".installed-{extra or 'app'}"
+    want = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if stamp.exists() and stamp.read_text() == want:
+        return
+    print("Installing the package and its dependencies ...", flush=True)
+    target = f".[{extra}]" if extra else "."
+    subprocess.run([str(PYTHON), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                    "-e", target], cwd=ROOT, check=True)
+    stamp.write_text(want)
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in ("serve", "test"):
+        print(__doc__)
+        return 2
+    command, rest = argv[0], argv[1:]
+    if command == "serve":
+        ensure_environment("")
+        return subprocess.call([str(BIN / "quiz"), "serve", *rest], cwd=ROOT)
+    ensure_environment("test")
+    return subprocess.call([str(PYTHON), "-m", "pytest", *rest], cwd=ROOT)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
