@@ -43,8 +43,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         for engine in db.engines.values():
             configure_sqlite(engine)
 
-    from . import views
-    views.register(app)
+    from . import security, views
+    security.init_app(app)
+    views.init_app(app)
+
+    from .auth import bp as auth_bp
+    from .errors import bp as errors_bp
+    from .learn import bp as learn_bp
+    from .teach import bp as teach_bp
+    for blueprint in (errors_bp, auth_bp, learn_bp, teach_bp):
+        app.register_blueprint(blueprint)
 
     from .cli import COMMANDS
     for command in COMMANDS:

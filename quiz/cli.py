@@ -130,3 +130,6 @@ def main() -> None:
 
 for _command in COMMANDS:
     main.add_command(_command)
+
+from .draft import draft_command  # noqa: E402
+main.add_command(draft_command)

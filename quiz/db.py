@@ -48,7 +48,13 @@ def configure_sqlite(engine: Engine) -> None:
 
 @contextmanager
 def writing() -> Iterator[None]:
-    """Marks the transactions begun inside as writers (SQLite: `BEGIN IMMEDIATE`)."""
+    """Marks the transactions begun inside as writers (SQLite: `BEGIN IMMEDIATE`).
+
+    A read transaction still open is ended first, so the write lock is taken at the start of
+    the next one rather than by upgrading a stale read, which SQLite refuses under contention.
+    """
+    if db.session().in_transaction():
+        db.session.commit()
     token = _write_intent.set(True)
     try:
         yield

@@ -1,10 +1,12 @@
-"""The database: question sets and their versions, attempts and the answers learners give."""
+"""The database: people and classes, question sets and their versions, attempts and answers."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from flask_login import UserMixin
+from sqlalchemy import (JSON, Boolean, Column, DateTime, Float, ForeignKey, Integer, String, Table,
+                        UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .db import db
@@ -34,9 +36,11 @@ class QuestionSet(db.Model):  # type: ignore[name-defined]
     origin: Mapped[str] = mapped_column(String(10), default="site")
     path: Mapped[Optional[str]] = mapped_column(String(500))
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    owner_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
+    owner: Mapped[Optional[User]] = relationship()
     questions: Mapped[list[Question]] = relationship(
         back_populates="question_set", order_by="Question.position", cascade="all, delete-orphan")
 
@@ -94,12 +98,20 @@ class Attempt(db.Model):  # type: ignore[name-defined]
 
     id: Mapped[int] = mapped_column(primary_key=True)
     set_id: Mapped[Optional[int]] = mapped_column(ForeignKey("question_sets.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    assignment_id: Mapped[Optional[int]] = mapped_column(ForeignKey("assignments.id", ondelete="SET NULL"),
+                                                         index=True)
     practice_token: Mapped[Optional[str]] = mapped_column(String(64), index=True)
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    kind: Mapped[str] = mapped_column(String(10), default="set")
+    feedback: Mapped[str] = mapped_column(String(10), default="immediate")
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
     finished_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
     points: Mapped[Optional[float]] = mapped_column(Float)
     possible: Mapped[int] = mapped_column(Integer, default=0)
 
+    question_set: Mapped[Optional[QuestionSet]] = relationship()
+    user: Mapped[Optional[User]] = relationship()
+    assignment: Mapped[Optional[Assignment]] = relationship()
     items: Mapped[list[AttemptItem]] = relationship(
         back_populates="attempt", order_by="AttemptItem.position", cascade="all, delete-orphan")
 
@@ -134,3 +146,96 @@ class Answer(db.Model):  # type: ignore[name-defined]
     answered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     item: Mapped[AttemptItem] = relationship(back_populates="answer")
+
+
+classroom_instructors = Table(
+    "classroom_instructors", db.metadata,
+    Column("classroom_id", ForeignKey("classrooms.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class User(UserMixin, db.Model):  # type: ignore[name-defined]
+    """A learner or an instructor. Learners give a username and a password, nothing else."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(40), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(12), default="learner")
+    timezone: Mapped[Optional[str]] = mapped_column(String(64))
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+
+    memberships: Mapped[list[Membership]] = relationship(back_populates="user", cascade="all, delete-orphan")
+
+    @property
+    def is_instructor(self) -> bool:
+        return self.role == "instructor"
+
+    def get_id(self) -> str:
+        # The version makes a password change sign out every other session of this account.
+        return f"{self.id}:{self.session_version}"
+
+
+class Classroom(db.Model):  # type: ignore[name-defined]
+    """A class: its instructors (co-teachers), its learners and the sets assigned to it."""
+
+    __tablename__ = "classrooms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    join_code: Mapped[Optional[str]] = mapped_column(String(12), unique=True)
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    instructors: Mapped[list[User]] = relationship(secondary=classroom_instructors)
+    memberships: Mapped[list[Membership]] = relationship(back_populates="classroom", cascade="all, delete-orphan")
+    assignments: Mapped[list[Assignment]] = relationship(back_populates="classroom", cascade="all, delete-orphan")
+
+
+class Membership(db.Model):  # type: ignore[name-defined]
+    """A learner in a class; `removed_at` hides them there without erasing anything."""
+
+    __tablename__ = "memberships"
+
+    classroom_id: Mapped[int] = mapped_column(ForeignKey("classrooms.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
+    joined_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    removed_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+
+    classroom: Mapped[Classroom] = relationship(back_populates="memberships")
+    user: Mapped[User] = relationship(back_populates="memberships")
+
+
+class Assignment(db.Model):  # type: ignore[name-defined]
+    """A set given to a class, with how it is taken: feedback, attempts, which counts, when."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (UniqueConstraint("classroom_id", "set_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    classroom_id: Mapped[int] = mapped_column(ForeignKey("classrooms.id", ondelete="CASCADE"), index=True)
+    set_id: Mapped[int] = mapped_column(ForeignKey("question_sets.id", ondelete="CASCADE"), index=True)
+    feedback: Mapped[str] = mapped_column(String(10), default="immediate")  # immediate | after
+    attempts_allowed: Mapped[Optional[int]] = mapped_column(Integer)  # None: unlimited
+    counts: Mapped[str] = mapped_column(String(5), default="best")  # best | last | first
+    opens_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    closes_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    shuffle: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    classroom: Mapped[Classroom] = relationship(back_populates="assignments")
+    question_set: Mapped[QuestionSet] = relationship()
+
+    def is_open(self, now: datetime | None = None) -> bool:
+        now = now or utcnow()
+        return ((self.opens_at is None or as_utc(self.opens_at) <= now)
+                and (self.closes_at is None or now < as_utc(self.closes_at)))
+
+
+def as_utc(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; every time stored here is UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

@@ -1,18 +1,57 @@
-"""The routes that exist before the learner and instructor areas: the health check."""
+"""What every page shares: translations, time display, template helpers, the health check."""
 from __future__ import annotations
 
-from flask import Flask
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask import Flask, current_app
+from flask_babel import Babel
+from flask_login import current_user
 from sqlalchemy import text
 
+from . import PACKAGE_DIR
 from .db import db
+from .sets.text import marked_segments, word_segments
+
+babel = Babel()
 
 
-def register(app: Flask) -> None:
-    @app.get("/healthz")
-    def healthz():  # type: ignore[no-untyped-def]
-        """`ok` when the database answers, for load balancers and monitoring."""
-        try:
-            db.session.execute(text("SELECT 1"))
-        except Exception:  # noqa: BLE001 - any database failure means "not healthy"
-            return "database unavailable", 503, {"Content-Type": "text/plain; charset=utf-8"}
-        return "ok", 200, {"Content-Type": "text/plain; charset=utf-8"}
+def init_app(app: Flask) -> None:
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", "en")
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(PACKAGE_DIR / "translations"))
+    babel.init_app(app, locale_selector=lambda: "en")
+    app.static_folder = str(PACKAGE_DIR / "static")
+    app.jinja_env.filters["localtime"] = localtime
+    app.jinja_env.globals.update(marked_segments=marked_segments, word_segments=word_segments,
+                                 letters="abcdefghijklmnopqrstuvwxyz")
+    app.add_url_rule("/healthz", "healthz", healthz)
+
+
+def display_zone() -> ZoneInfo:
+    """The instructor's own time zone if set, else QUIZ_TIMEZONE (default UTC)."""
+    name = getattr(current_user, "timezone", None) if current_user and current_user.is_authenticated else None
+    for candidate in (name, current_app.config.get("QUIZ_TIMEZONE"), "UTC"):
+        if candidate:
+            try:
+                return ZoneInfo(candidate)
+            except (ZoneInfoNotFoundError, ValueError):
+                continue
+    return ZoneInfo("UTC")
+
+
+def localtime(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    if moment is None:
+        return ""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    zone = display_zone()
+    return f"{moment.astimezone(zone).strftime(fmt)} {zone.key if zone.key != 'UTC' else 'UTC'}"
+
+
+def healthz():  # type: ignore[no-untyped-def]
+    """`ok` when the database answers, for load balancers and monitoring."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # noqa: BLE001 - any database failure means "not healthy"
+        return "database unavailable", 503, {"Content-Type": "text/plain; charset=utf-8"}
+    return "ok", 200, {"Content-Type": "text/plain; charset=utf-8"}

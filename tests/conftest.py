@@ -6,12 +6,13 @@ database is created there for the run and dropped after. Under CI=true nothing s
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
 from quiz import create_app
@@ -110,3 +111,95 @@ def runner(app):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+CSRF_FIELD = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+
+def csrf_token(client, url: str) -> str:
+    """The CSRF token of the form on a page, read as a browser would."""
+    page = client.get(url).get_data(as_text=True)
+    match = CSRF_FIELD.search(page)
+    assert match, f"no form with a CSRF token on {url}"
+    return match.group(1) or match.group(2)
+
+
+def post_form(client, page_url: str, data: dict, action: str | None = None, **kwargs):
+    """Posts a form the way a browser does: token from the page, then the submission."""
+    payload = dict(data)
+    payload["csrf_token"] = csrf_token(client, page_url)
+    return client.post(action or page_url, data=payload, **kwargs)
+
+
+SAMPLE_SET = """\
+format: 1
+id: sample
+title: Sample set
+summary: Four questions, one of each type.
+article:
+  - section: News summary
+    text: |
+      Putin met U.S. envoys Steve Witkoff and Jared Kushner. This whole thing feels staged, like a carefully choreographed performance.
+questions:
+  - id: met
+    type: label
+    statement: "Putin met U.S. envoys Steve Witkoff and Jared Kushner."
+    answer: fact
+    why: "Step 3: a meeting can be checked against records."
+  - id: which
+    type: choice
+    prompt: "Which sentence reports a fact?"
+    options: ["Putin met U.S. envoys.", "This whole thing feels staged."]
+    answer: a
+    why: "Step 3: a meeting is on the record; 'feels staged' judges (step 1)."
+  - id: staged
+    type: spot
+    statement: "This whole thing feels staged, like a carefully choreographed performance."
+    answer: ["feels staged", "carefully choreographed performance"]
+    why: "Step 1: 'staged' and 'choreographed' mock the talks."
+    cues: ["feels staged"]
+  - id: passage
+    type: sort
+    items:
+      - {text: "Putin met U.S. envoys Steve Witkoff and Jared Kushner.", answer: fact, why: "Step 3: on the record."}
+      - {text: "This whole thing feels staged, like a carefully choreographed performance.", answer: opinion, accept: [commentary], why: "Step 1: 'staged' judges.", cues: [staged]}
+"""
+
+
+@pytest.fixture
+def sample_set(app, tmp_path):
+    """The sample set imported into the app's database; returns its slug."""
+    from quiz.importer import import_paths
+
+    path = tmp_path / "sample.yaml"
+    path.write_text(SAMPLE_SET, encoding="utf-8")
+    with app.app_context():
+        report = import_paths(db.session, [path])
+        assert report.new, report.lines()
+    return "sample"
+
+
+@pytest.fixture
+def make_class(app):
+    """Makes a class with a join code (and an instructor), optionally assigning a set."""
+    from quiz import accounts, models
+
+    def make(name="Year 9", code="K7QXM2PA", assign=None, instructor="teacher", **settings):
+        with app.app_context():
+            teacher = accounts.find_user(db.session, instructor) or accounts.create_user(
+                db.session, instructor, "teacher-password", role="instructor")
+            classroom = models.Classroom(name=name, join_code=code)
+            classroom.instructors.append(teacher)
+            db.session.add(classroom)
+            db.session.flush()
+            if assign:
+                qset = db.session.scalar(select(models.QuestionSet).where(models.QuestionSet.slug == assign))
+                db.session.add(models.Assignment(classroom_id=classroom.id, set_id=qset.id, **settings))
+            db.session.commit()
+            return classroom.id
+    return make
+
+
+def join_as(client, username: str, code: str = "K7QXM2PA", password: str = "learner-password"):
+    return post_form(client, "/join", {"code": code, "username": username, "password": password,
+                                       "confirm": password})

@@ -428,7 +428,7 @@ class _Reader:
             return values
         missing = [v for v in values if not matching.contains(statement, v)]
         for v in missing:
-            self.fault(node, f"{key} '{v}' is not a part of the statement: copy the words exactly "
+            self.fault(node, f"{key} '{v}' is not a part of the statement: copy whole words exactly "
                              "as they appear in it")
         return None if missing else values
 

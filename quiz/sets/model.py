@@ -152,21 +152,24 @@ class QuestionSet:
         return len(self.questions)
 
     def guess_score(self) -> float:
-        """The best score a learner gets by always choosing one label, ignoring the text.
+        """What always answering the commonest label scores (see `guess_score`)."""
+        return guess_score(self.questions, list(self.labels))
 
-        Each `label` question is worth a point and a `sort` a point shared among its items;
-        `choice` and `spot` questions cannot be answered with a label and earn nothing.
-        """
-        best = 0.0
-        for key in self.labels:
-            points = 0.0
-            for question in self.questions:
-                decisions = question.decisions
-                if decisions:
-                    right = sum(1 for answer, accept in decisions if key == answer or key in accept)
-                    points += right / len(decisions)
-            best = max(best, points)
-        return best / self.possible_points() if self.questions else 0.0
+def guess_score(questions: tuple[Question, ...] | list[Question], label_keys: list[str]) -> float:
+    """The best score a learner gets by always choosing one label, ignoring the text.
+
+    Each question is worth a point; a `sort` shares its point among its items; `choice` and
+    `spot` questions cannot be answered with a label and earn nothing.
+    """
+    best = 0.0
+    for key in label_keys:
+        points = 0.0
+        for question in questions:
+            decisions = question.decisions
+            if decisions:
+                points += sum(1 for answer, accept in decisions if key == answer or key in accept) / len(decisions)
+        best = max(best, points)
+    return best / len(questions) if questions else 0.0
 
 
 def question_from_parts(key: str, asked: dict[str, Any], feedback: dict[str, Any]) -> Question:

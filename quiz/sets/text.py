@@ -35,20 +35,29 @@ def words(statement: str) -> list[Word]:
 
 
 def contains(statement: str, phrase: str) -> bool:
-    """True when the phrase occurs in the statement (quotes and case aside)."""
-    folded = fold(phrase).strip()
-    return bool(folded) and folded in fold(statement)
+    """True when the phrase occurs in the statement as whole words (quotes and case aside)."""
+    return bool(phrase_spans(statement, phrase))
+
+
+def _inside_word(text: str, at: int) -> bool:
+    """True when position `at` falls between two letters or digits (not at a word's edge)."""
+    return 0 < at < len(text) and text[at - 1].isalnum() and text[at].isalnum()
 
 
 def phrase_spans(statement: str, phrase: str) -> list[tuple[int, int]]:
-    """Every (start, end) where the phrase occurs in the statement, quotes and case aside."""
+    """Every (start, end) where the phrase occurs in the statement, quotes and case aside.
+
+    An occurrence must begin and end at word edges: "as" does not occur in "has".
+    """
     haystack, needle = fold(statement), fold(phrase).strip()
     spans: list[tuple[int, int]] = []
     if not needle:
         return spans
     start = haystack.find(needle)
     while start != -1:
-        spans.append((start, start + len(needle)))
+        end = start + len(needle)
+        if not _inside_word(haystack, start) and not _inside_word(haystack, end):
+            spans.append((start, end))
         start = haystack.find(needle, start + 1)
     return spans
 
@@ -64,3 +73,32 @@ def in_article(sentence: str, article: str) -> bool:
     """True when the sentence stands word for word in the article (quotes, case, spacing aside)."""
     squash = lambda s: " ".join(fold(s).split())  # noqa: E731 - a one-line normaliser
     return squash(sentence) in squash(article)
+
+
+def marked_segments(statement: str, phrases: list[str] | tuple[str, ...]) -> list[tuple[str, bool]]:
+    """The statement cut into (text, marked) runs: marked where a phrase occurs, for `<mark>`."""
+    flags = [False] * len(statement)
+    for phrase in phrases:
+        for start, end in phrase_spans(statement, phrase):
+            flags[start:end] = [True] * (end - start)
+    runs: list[tuple[str, bool]] = []
+    for char, flag in zip(statement, flags):
+        if runs and runs[-1][1] == flag:
+            runs[-1] = (runs[-1][0] + char, flag)
+        else:
+            runs.append((char, flag))
+    return runs
+
+
+def word_segments(statement: str) -> list[tuple[str, int | None]]:
+    """The statement cut into words (with their index) and the text between them (None)."""
+    runs: list[tuple[str, int | None]] = []
+    at = 0
+    for word in words(statement):
+        if word.start > at:
+            runs.append((statement[at:word.start], None))
+        runs.append((word.text, word.index))
+        at = word.end
+    if at < len(statement):
+        runs.append((statement[at:], None))
+    return runs

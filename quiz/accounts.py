@@ -1,0 +1,69 @@
+"""Accounts and class membership, shared by the web and the `quiz` commands."""
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from . import models
+
+# A hash to compare against when the username does not exist, so both cases take as long.
+_DUMMY_HASH = generate_password_hash("not a real password")
+
+
+def normalise_username(username: str) -> str:
+    return username.strip().lower()
+
+
+def find_user(session: Session, username: str) -> Optional[models.User]:
+    return session.scalar(select(models.User).where(models.User.username == normalise_username(username)))
+
+
+def authenticate(session: Session, username: str, password: str) -> Optional[models.User]:
+    user = find_user(session, username)
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    return user if check_password_hash(user.password_hash, password) else None
+
+
+def create_user(session: Session, username: str, password: str, role: str = "learner") -> models.User:
+    user = models.User(username=normalise_username(username), password_hash=generate_password_hash(password),
+                       role=role)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def set_password(user: models.User, password: str) -> None:
+    """New password; every other signed-in session of the account ends."""
+    user.password_hash = generate_password_hash(password)
+    user.session_version = (user.session_version or 1) + 1
+
+
+def normalise_code(code: str) -> str:
+    return re.sub(r"[\s-]", "", code).upper()
+
+
+def classroom_by_code(session: Session, code: str) -> Optional[models.Classroom]:
+    clean = normalise_code(code)
+    if not clean:
+        return None
+    return session.scalar(select(models.Classroom).where(func.upper(models.Classroom.join_code) == clean,
+                                                         models.Classroom.archived.is_(False)))
+
+
+def join(session: Session, user: models.User, classroom: models.Classroom) -> str:
+    """Adds the learner to the class: "joined", "already" a member, or "removed" by the teacher.
+
+    A learner the teacher removed stays removed: the code alone does not undo that.
+    """
+    membership = session.get(models.Membership, (classroom.id, user.id))
+    if membership is not None:
+        return "removed" if membership.removed_at is not None else "already"
+    session.add(models.Membership(classroom_id=classroom.id, user_id=user.id))
+    session.flush()
+    return "joined"

@@ -1,0 +1,289 @@
+"""Taking quizzes: who may see a set, starting, answering and finishing attempts, summaries.
+
+The rules that keep answers safe live here, not in the views: an answer is stored once per
+item (a unique key, not a check-then-insert), and finishing is a conditional update, so a
+double click, a refresh or two servers racing can neither duplicate nor re-score anything.
+"""
+from __future__ import annotations
+
+import random
+import secrets
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, Iterable, Optional
+
+from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from . import models
+from .scoring import score
+from .sets.model import STANDARD_LABELS, Label, Question, guess_score, question_from_parts
+
+PRACTICE_DAYS = 7
+MISTAKES_LIMIT = 20
+
+
+# -- who may see what --------------------------------------------------------------------------
+
+def active_classroom_ids(user: Optional[models.User]):
+    """A subquery of the classes this learner belongs to (not removed, not archived)."""
+    return (select(models.Membership.classroom_id)
+            .join(models.Classroom, models.Classroom.id == models.Membership.classroom_id)
+            .where(models.Membership.user_id == (user.id if user else -1),
+                   models.Membership.removed_at.is_(None), models.Classroom.archived.is_(False)))
+
+
+def learner_assignments(session: Session, user: Optional[models.User]) -> list[models.Assignment]:
+    """Every assignment of the learner's classes, newest first."""
+    if user is None:
+        return []
+    return list(session.scalars(
+        select(models.Assignment).options(selectinload(models.Assignment.question_set),
+                                          selectinload(models.Assignment.classroom))
+        .join(models.QuestionSet, models.QuestionSet.id == models.Assignment.set_id)
+        .where(models.Assignment.classroom_id.in_(active_classroom_ids(user)),
+               models.QuestionSet.hidden.is_(False))
+        .order_by(models.Assignment.created_at.desc(), models.Assignment.id.desc())))
+
+
+def public_sets(session: Session) -> list[models.QuestionSet]:
+    return list(session.scalars(select(models.QuestionSet).where(
+        models.QuestionSet.visibility == "public", models.QuestionSet.hidden.is_(False))
+        .order_by(models.QuestionSet.title)))
+
+
+def may_see_set(session: Session, user: Optional[models.User], qset: models.QuestionSet) -> bool:
+    """Public sets for everyone; `classes` sets for instructors and learners assigned them."""
+    if user is not None and user.is_instructor:
+        return True
+    if qset.hidden:
+        return False
+    if qset.visibility == "public":
+        return True
+    return assignment_for(session, user, qset) is not None
+
+
+def assignment_for(session: Session, user: Optional[models.User],
+                   qset: models.QuestionSet) -> Optional[models.Assignment]:
+    """The learner's assignment of this set, preferring one that is open now."""
+    found = [a for a in learner_assignments(session, user) if a.set_id == qset.id]
+    return next((a for a in found if a.is_open()), found[0] if found else None)
+
+
+def owns(attempt: models.Attempt, user: Optional[models.User], practice_token: Optional[str]) -> bool:
+    """A learner's own attempt, or a practice attempt made under this browser's token."""
+    if attempt.user_id is not None:
+        return user is not None and attempt.user_id == user.id
+    return bool(practice_token) and attempt.practice_token is not None and secrets.compare_digest(
+        attempt.practice_token, practice_token or "")
+
+
+# -- attempts ----------------------------------------------------------------------------------
+
+def attempts_used(session: Session, user: models.User, assignment: models.Assignment) -> int:
+    return session.scalar(select(func.count(models.Attempt.id)).where(
+        models.Attempt.user_id == user.id, models.Attempt.assignment_id == assignment.id)) or 0
+
+
+def unfinished_attempt(session: Session, qset: models.QuestionSet, user: Optional[models.User],
+                       practice_token: Optional[str]) -> Optional[models.Attempt]:
+    """The attempt at this set that the person left unfinished, to resume rather than restart."""
+    owner = (models.Attempt.user_id == user.id if user is not None
+             else and_(models.Attempt.user_id.is_(None), models.Attempt.practice_token == (practice_token or "-")))
+    return session.scalar(select(models.Attempt).where(
+        owner, models.Attempt.set_id == qset.id, models.Attempt.finished_at.is_(None),
+        models.Attempt.kind == "set").order_by(models.Attempt.id.desc()).limit(1))
+
+
+def start_attempt(session: Session, qset: models.QuestionSet, user: Optional[models.User] = None,
+                  practice_token: Optional[str] = None, assignment: Optional[models.Assignment] = None,
+                  rng: Optional[random.Random] = None) -> models.Attempt:
+    """A new attempt asking the set's current question versions (shuffled if assigned so)."""
+    questions = qset.current_questions
+    versions = [q.current for q in questions]
+    shuffle = bool(assignment and assignment.shuffle)
+    rng = rng or random.Random(secrets.randbits(64))
+    if shuffle:
+        rng.shuffle(versions)
+    attempt = models.Attempt(set_id=qset.id, user_id=user.id if user else None,
+                             practice_token=None if user else practice_token,
+                             assignment_id=assignment.id if assignment else None,
+                             feedback=assignment.feedback if assignment else "immediate",
+                             possible=len(versions))
+    for position, version in enumerate(versions):
+        order = None
+        if shuffle and version.type == "choice":
+            order = list(range(len(version.asked["options"])))
+            rng.shuffle(order)
+        attempt.items.append(models.AttemptItem(position=position, version=version, option_order=order))
+    session.add(attempt)
+    if user is None:
+        forget_old_practice(session)
+    session.flush()
+    return attempt
+
+
+def mistakes_attempt(session: Session, user: models.User) -> Optional[models.Attempt]:
+    """A new attempt of the questions this learner most recently got wrong (current versions)."""
+    latest = (select(models.QuestionVersion.question_id.label("question_id"),
+                     func.max(models.Answer.id).label("answer_id"))
+              .join(models.AttemptItem, models.AttemptItem.version_id == models.QuestionVersion.id)
+              .join(models.Answer, models.Answer.item_id == models.AttemptItem.id)
+              .join(models.Attempt, models.Attempt.id == models.AttemptItem.attempt_id)
+              .where(models.Attempt.user_id == user.id)
+              .group_by(models.QuestionVersion.question_id).subquery())
+    wrong = session.scalars(
+        select(models.Question).join(latest, latest.c.question_id == models.Question.id)
+        .join(models.Answer, models.Answer.id == latest.c.answer_id)
+        .join(models.QuestionSet, models.QuestionSet.id == models.Question.set_id)
+        .where(models.Answer.points < 1, models.Question.position.is_not(None),
+               models.QuestionSet.hidden.is_(False))
+        .order_by(models.Answer.id.desc()).limit(MISTAKES_LIMIT)).all()
+    wrong = [q for q in wrong if may_see_set(session, user, q.question_set)]
+    if not wrong:
+        return None
+    attempt = models.Attempt(user_id=user.id, kind="mistakes", feedback="immediate", possible=len(wrong))
+    for position, question in enumerate(wrong):
+        attempt.items.append(models.AttemptItem(position=position, version=question.current))
+    session.add(attempt)
+    session.flush()
+    return attempt
+
+
+def forget_old_practice(session: Session) -> int:
+    """Deletes practice attempts (no account) older than PRACTICE_DAYS, answers and all."""
+    cutoff = models.utcnow() - timedelta(days=PRACTICE_DAYS)
+    old = select(models.Attempt.id).where(models.Attempt.user_id.is_(None),
+                                          models.Attempt.started_at < cutoff)
+    items = select(models.AttemptItem.id).where(models.AttemptItem.attempt_id.in_(old))
+    session.execute(delete(models.Answer).where(models.Answer.item_id.in_(items)))
+    session.execute(delete(models.AttemptItem).where(models.AttemptItem.attempt_id.in_(old)))
+    return session.execute(delete(models.Attempt).where(models.Attempt.id.in_(old))).rowcount or 0
+
+
+def item_question(item: models.AttemptItem) -> Question:
+    version = item.version
+    return question_from_parts(version.question.key, version.asked, version.feedback)
+
+
+def next_position(attempt: models.Attempt) -> Optional[int]:
+    """The first question not yet answered, or None when every one is."""
+    return next((item.position for item in attempt.items if item.answer is None), None)
+
+
+def record_answer(session: Session, item: models.AttemptItem, response: Any) -> bool:
+    """Stores an answer unless the item has one; True if this call stored it.
+
+    The unique item_id makes the database the judge, so two racing submissions store one.
+    """
+    if item.answer is not None or item.attempt.finished_at is not None:
+        return False
+    points = score(item_question(item), response)
+    try:
+        with session.begin_nested():
+            session.add(models.Answer(item_id=item.id, response=response, points=points))
+    except IntegrityError:
+        session.expire(item)
+        return False
+    session.expire(item, ["answer"])
+    return True
+
+
+def finish_attempt(session: Session, attempt: models.Attempt) -> bool:
+    """Scores and closes an attempt once; True if this call finished it."""
+    total = (select(func.coalesce(func.sum(models.Answer.points), 0.0))
+             .join(models.AttemptItem, models.AttemptItem.id == models.Answer.item_id)
+             .where(models.AttemptItem.attempt_id == attempt.id).scalar_subquery())
+    result = session.execute(update(models.Attempt)
+                             .where(models.Attempt.id == attempt.id, models.Attempt.finished_at.is_(None))
+                             .values(finished_at=models.utcnow(), points=total)
+                             .execution_options(synchronize_session=False))
+    session.expire(attempt)
+    return result.rowcount == 1
+
+
+# -- what an attempt shows -----------------------------------------------------------------------
+
+def set_labels(qset: Optional[models.QuestionSet]) -> dict[str, Label]:
+    if qset is None:
+        return dict(STANDARD_LABELS)
+    return {label["key"]: Label(label["key"], label["name"], label["definition"]) for label in qset.labels}
+
+
+PLURALS = {"fact": "reported facts", "commentary": "commentary sentences", "opinion": "opinions"}
+
+
+def plural(label: Label) -> str:
+    return PLURALS.get(label.key, f"“{label.name}” sentences")
+
+
+@dataclass
+class LabelResult:
+    """How one label went: how many sentences had it, how many the learner got, and confusions."""
+
+    label: Label
+    total: int = 0
+    right: int = 0
+    taken_for: dict[str, int] = field(default_factory=dict)
+
+
+def decisions(question: Question, response: Any) -> list[tuple[str, tuple[str, ...], Optional[str]]]:
+    """(right label, accepted labels, chosen label) for each labelling decision of an answer."""
+    if question.type == "label":
+        return [(str(question.answer), question.accept, response if isinstance(response, str) else None)]
+    if question.type == "sort":
+        chosen = list(response or []) + [None] * len(question.items)
+        return [(item.answer, item.accept, chosen[n]) for n, item in enumerate(question.items)]
+    return []
+
+
+def label_results(pairs: Iterable[tuple[Question, Any]], labels: dict[str, Label]) -> list[LabelResult]:
+    """Per label: right answers and what it was taken for (an accepted label is no confusion)."""
+    results = {key: LabelResult(label) for key, label in labels.items()}
+    for question, response in pairs:
+        for answer, accept, chosen in decisions(question, response):
+            result = results.setdefault(answer, LabelResult(Label(answer, answer, "")))
+            result.total += 1
+            if chosen == answer or chosen in accept:
+                result.right += 1
+            elif chosen is not None:
+                result.taken_for[chosen] = result.taken_for.get(chosen, 0) + 1
+    return [r for r in results.values() if r.total]
+
+
+def label_sentences(results: list[LabelResult], labels: dict[str, Label]) -> list[str]:
+    """Plain words for a result: "You caught 9 of 10 opinions; you took 3 of 6 ... for ..."."""
+    lines = []
+    for result in results:
+        line = f"You caught {result.right} of {result.total} {plural(result.label)}"
+        if result.taken_for:
+            chosen, n = max(result.taken_for.items(), key=lambda kv: kv[1])
+            other = labels.get(chosen, Label(chosen, chosen, ""))
+            line += f"; you took {n} of {result.total} for {plural(other)}"
+        lines.append(line + ".")
+    return lines
+
+
+def attempt_guess_score(questions: list[Question], labels: dict[str, Label]) -> float:
+    return guess_score(questions, list(labels))
+
+
+def load_attempt(session: Session, attempt_id: int) -> Optional[models.Attempt]:
+    return session.scalar(select(models.Attempt).where(models.Attempt.id == attempt_id).options(
+        selectinload(models.Attempt.items).selectinload(models.AttemptItem.answer),
+        selectinload(models.Attempt.items).selectinload(models.AttemptItem.version)
+        .selectinload(models.QuestionVersion.question).selectinload(models.Question.question_set)))
+
+
+def learner_attempts(session: Session, user: models.User) -> list[models.Attempt]:
+    """The learner's attempts, oldest first, with what is needed to summarise them."""
+    return list(session.scalars(select(models.Attempt).where(models.Attempt.user_id == user.id)
+                                .options(selectinload(models.Attempt.question_set),
+                                         selectinload(models.Attempt.items).selectinload(models.AttemptItem.answer),
+                                         selectinload(models.Attempt.items).selectinload(models.AttemptItem.version)
+                                         .selectinload(models.QuestionVersion.question)
+                                         .selectinload(models.Question.question_set))
+                                .order_by(models.Attempt.started_at, models.Attempt.id)))
+
+

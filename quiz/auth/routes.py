@@ -1,0 +1,99 @@
+"""Routes: /login, /logout, /join, /account."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from .. import accounts
+from ..db import db, writing
+from ..security import safe_next
+from .forms import JoinCodeForm, JoinForm, LoginForm, PasswordForm
+
+bp = Blueprint("auth", __name__)
+
+
+def sign_in(user) -> None:  # type: ignore[no-untyped-def]
+    """Starts a fresh session for the user: nothing from before signing in carries over."""
+    session.clear()
+    login_user(user)
+    session.permanent = True
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():  # type: ignore[no-untyped-def]
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = accounts.authenticate(db.session, form.username.data or "", form.password.data or "")
+        if user is None:
+            flash(_("That username and password do not match. Check both and try again, or ask your "
+                    "teacher to reset your password."), "error")
+        else:
+            target = safe_next(request.args.get("next"))
+            sign_in(user)
+            return redirect(target or url_for("teach.home" if user.is_instructor else "learn.index"))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+def logout():  # type: ignore[no-untyped-def]
+    logout_user()
+    session.clear()
+    flash(_("You are signed out."), "info")
+    return redirect(url_for("learn.index"))
+
+
+@bp.route("/join", methods=["GET", "POST"])
+def join():  # type: ignore[no-untyped-def]
+    signed_in = current_user.is_authenticated
+    if signed_in and current_user.is_instructor:
+        flash(_("Instructors add classes in the teaching area; joining is for learners."), "info")
+        return redirect(url_for("teach.home"))
+    form = JoinCodeForm() if signed_in else JoinForm()
+    if request.method == "GET" and request.args.get("code"):
+        form.code.data = request.args["code"]
+    if form.validate_on_submit():
+        with writing():
+            classroom = accounts.classroom_by_code(db.session, form.code.data or "")
+            if classroom is None:
+                form.code.errors.append(_("No open class has that code. Check it with your teacher."))
+            elif signed_in:
+                outcome = accounts.join(db.session, current_user, classroom)
+                db.session.commit()
+                return joined(outcome, classroom.name)
+            elif accounts.find_user(db.session, form.username.data or "") is not None:
+                form.username.errors.append(_("That username is taken. Choose another, or sign in if it is yours."))
+            else:
+                user = accounts.create_user(db.session, form.username.data or "", form.password.data or "")
+                accounts.join(db.session, user, classroom)
+                db.session.commit()
+                sign_in(user)
+                return joined("joined", classroom.name)
+        db.session.rollback()
+    return render_template("auth/join.html", form=form, signed_in=signed_in)
+
+
+def joined(outcome: str, name: str):  # type: ignore[no-untyped-def]
+    messages = {"joined": _("You joined %(name)s.", name=name),
+                "already": _("You are already in %(name)s.", name=name),
+                "removed": _("Your teacher removed you from %(name)s. Ask them if this is a mistake.", name=name)}
+    flash(messages[outcome], "info" if outcome != "removed" else "error")
+    return redirect(url_for("learn.index"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():  # type: ignore[no-untyped-def]
+    form = PasswordForm()
+    if form.validate_on_submit():
+        if accounts.authenticate(db.session, current_user.username, form.current.data or "") is None:
+            form.current.errors.append(_("That is not your current password."))
+        else:
+            with writing():
+                user = db.session.merge(current_user._get_current_object())
+                accounts.set_password(user, form.password.data or "")
+                db.session.commit()
+            sign_in(user)
+            flash(_("Your password is changed. Other devices signed in as you are signed out."), "info")
+            return redirect(url_for("auth.account"))
+    return render_template("auth/account.html", form=form)

@@ -1,0 +1,184 @@
+"""Routes: /, /sets/<set_id>/, /attempts/<id>/, /attempts/<id>/review, /progress."""
+from __future__ import annotations
+
+import secrets
+from typing import Optional
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from .. import attempts as service
+from .. import models
+from ..db import db, writing
+from ..progress import learner_progress
+from .answers import AnswerProblem, read_response
+
+bp = Blueprint("learn", __name__)
+
+
+def signed_in_user() -> Optional[models.User]:
+    return current_user._get_current_object() if current_user.is_authenticated else None  # type: ignore[attr-defined]
+
+
+def practice_token(create: bool = False) -> Optional[str]:
+    """The random token that owns this browser's practice attempts (signed out only)."""
+    token = session.get("practice_token")
+    if not token and create:
+        token = session["practice_token"] = secrets.token_urlsafe(32)
+    return token
+
+
+def visible_set_or_404(slug: str) -> models.QuestionSet:
+    qset = db.session.scalar(select(models.QuestionSet).where(models.QuestionSet.slug == slug))
+    if qset is None or not service.may_see_set(db.session, signed_in_user(), qset):
+        abort(404)
+    return qset
+
+
+def own_attempt_or_404(attempt_id: int) -> models.Attempt:
+    attempt = service.load_attempt(db.session, attempt_id)
+    if attempt is None or not service.owns(attempt, signed_in_user(), practice_token()):
+        abort(404)
+    return attempt
+
+
+@bp.get("/")
+def index():  # type: ignore[no-untyped-def]
+    user = signed_in_user()
+    assignments = service.learner_assignments(db.session, user)
+    assigned_ids = {a.set_id for a in assignments}
+    others = [s for s in service.public_sets(db.session) if s.id not in assigned_ids]
+    return render_template("learn/index.html", assignments=assignments, sets=others)
+
+
+@bp.get("/sets/<slug>/")
+def show_set(slug: str):  # type: ignore[no-untyped-def]
+    qset = visible_set_or_404(slug)
+    user = signed_in_user()
+    assignment = service.assignment_for(db.session, user, qset) if user else None
+    used = service.attempts_used(db.session, user, assignment) if user and assignment else 0
+    unfinished = service.unfinished_attempt(db.session, qset, user, practice_token())
+    return render_template("learn/set.html", qset=qset, assignment=assignment, used=used,
+                           unfinished=unfinished, questions=len(qset.current_questions))
+
+
+@bp.post("/sets/<slug>/start")
+def start(slug: str):  # type: ignore[no-untyped-def]
+    qset = visible_set_or_404(slug)
+    user = signed_in_user()
+    token = None if user else practice_token(create=True)
+    with writing():
+        unfinished = service.unfinished_attempt(db.session, qset, user, token)
+        if unfinished is not None:
+            db.session.rollback()
+            return redirect(url_for("learn.take", attempt_id=unfinished.id))
+        assignment = service.assignment_for(db.session, user, qset) if user else None
+        if assignment is not None:
+            if not assignment.is_open():
+                db.session.rollback()
+                flash(_("This assignment is not open now."), "error")
+                return redirect(url_for("learn.show_set", slug=slug))
+            allowed = assignment.attempts_allowed
+            if allowed is not None and service.attempts_used(db.session, user, assignment) >= allowed:
+                db.session.rollback()
+                flash(_("You have used every attempt your teacher allowed for this set."), "error")
+                return redirect(url_for("learn.show_set", slug=slug))
+        if not qset.current_questions:
+            abort(404)
+        attempt = service.start_attempt(db.session, qset, user=user, practice_token=token, assignment=assignment)
+        db.session.commit()
+    return redirect(url_for("learn.take", attempt_id=attempt.id))
+
+
+def render_question(attempt: models.Attempt, item: models.AttemptItem, problem: str | None = None,
+                    status: int = 200):  # type: ignore[no-untyped-def]
+    question = service.item_question(item)
+    labels = service.set_labels(item.version.question.question_set)
+    return render_template("learn/question.html", attempt=attempt, item=item, question=question,
+                           labels=labels, problem=problem, answer=item.answer,
+                           show_feedback=item.answer is not None and attempt.feedback == "immediate",
+                           next_position=service.next_position(attempt)), status
+
+
+@bp.route("/attempts/<int:attempt_id>/", methods=["GET", "POST"])
+def take(attempt_id: int):  # type: ignore[no-untyped-def]
+    attempt = own_attempt_or_404(attempt_id)
+    if attempt.finished_at is not None:
+        return redirect(url_for("learn.review", attempt_id=attempt.id))
+    if request.method == "POST":
+        return answer(attempt)
+    wanted = request.args.get("q", "")
+    if wanted.isdigit() and int(wanted) < len(attempt.items) and attempt.items[int(wanted)].answer is not None:
+        return render_question(attempt, attempt.items[int(wanted)])
+    position = service.next_position(attempt)
+    if position is None:
+        return render_template("learn/finish.html", attempt=attempt)
+    return render_question(attempt, attempt.items[position])
+
+
+def answer(attempt: models.Attempt):  # type: ignore[no-untyped-def]
+    position = request.form.get("position", "")
+    if not position.isdigit() or int(position) >= len(attempt.items):
+        abort(400)
+    item = attempt.items[int(position)]
+    if item.answer is not None:
+        flash(_("You had already answered this question; your first answer is kept."), "info")
+        return redirect(url_for("learn.take", attempt_id=attempt.id, q=item.position))
+    question = service.item_question(item)
+    labels = service.set_labels(item.version.question.question_set)
+    try:
+        response = read_response(request.form, question, list(labels))
+    except AnswerProblem as problem:
+        return render_question(attempt, item, problem=str(problem), status=422)
+    with writing():
+        item = db.session.get(models.AttemptItem, item.id)  # fresh, inside the write transaction
+        if not service.record_answer(db.session, item, response):
+            flash(_("You had already answered this question; your first answer is kept."), "info")
+        db.session.commit()
+    if attempt.feedback == "immediate":
+        return redirect(url_for("learn.take", attempt_id=attempt.id, q=item.position, _anchor="feedback"))
+    return redirect(url_for("learn.take", attempt_id=attempt.id))
+
+
+@bp.post("/attempts/<int:attempt_id>/finish")
+def finish(attempt_id: int):  # type: ignore[no-untyped-def]
+    attempt = own_attempt_or_404(attempt_id)
+    with writing():
+        service.finish_attempt(db.session, attempt)
+        db.session.commit()
+    return redirect(url_for("learn.review", attempt_id=attempt_id))
+
+
+@bp.get("/attempts/<int:attempt_id>/review")
+def review(attempt_id: int):  # type: ignore[no-untyped-def]
+    attempt = own_attempt_or_404(attempt_id)
+    if attempt.finished_at is None:
+        return redirect(url_for("learn.take", attempt_id=attempt.id))
+    labels = service.set_labels(attempt.question_set)
+    rows = [(item, service.item_question(item), service.set_labels(item.version.question.question_set))
+            for item in attempt.items]
+    answered = [(question, item.answer.response if item.answer else None) for item, question, _l in rows]
+    results = service.label_results(answered, labels)
+    return render_template("learn/review.html", attempt=attempt, rows=rows,
+                           summary=service.label_sentences(results, labels),
+                           guess=service.attempt_guess_score([q for _i, q, _l in rows], labels))
+
+
+@bp.get("/progress")
+@login_required
+def progress():  # type: ignore[no-untyped-def]
+    return render_template("learn/progress.html", progress=learner_progress(db.session, current_user))
+
+
+@bp.post("/progress/mistakes")
+@login_required
+def practise_mistakes():  # type: ignore[no-untyped-def]
+    with writing():
+        attempt = service.mistakes_attempt(db.session, current_user)
+        db.session.commit()
+    if attempt is None:
+        flash(_("Nothing to practise: you have no wrong answers to go back to."), "info")
+        return redirect(url_for("learn.progress"))
+    return redirect(url_for("learn.take", attempt_id=attempt.id))
