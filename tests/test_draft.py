@@ -1,0 +1,172 @@
+"""`quiz draft`: suggestions that explain themselves, and draft files `quiz check` accepts.
+
+The article and sentences here are written for this project; none comes from a data set.
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+import yaml
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from quiz.cli import main
+from quiz.draft import Suggester, draft_set, rules_model, slug, trained_model, yaml_quote
+from quiz.sets import load_set
+from quiz.signals import find_signals
+
+ARTICLE = """Council votes to close Elm Street library
+The city council voted 7-2 on Tuesday to close the Elm Street library in March, said Mayor Ana Ruiz.
+Officials estimated the closure will save 1.2 million dollars a year. The building opened in 1961.
+Well, isn't that just wonderful? The council seems to think nobody reads any more. It's as if the vote was designed to quietly sell the land to a developer.
+This is a shameful decision, and the council should reverse it at once! Parents need to speak up before it's too late.
+Some say the library was "outdated". Are they serious?
+"""
+
+SENTENCES = [
+    "The city council voted 7-2 on Tuesday to close the library, said Mayor Ana Ruiz.",
+    "The building opened in 1961.",
+    "Well, isn't that just wonderful?",
+    "It seems the board never read the report.",
+    "This is a shameful decision, and the council should reverse it!",
+    "The plan was designed to keep parents out of the room.",
+    "The bridge reopened to traffic after repairs.",
+    "Water boils at a lower temperature on a mountain.",
+    "Nobody can explain it.",
+    "Dr. Omar Haddad told reporters the tests are “promising”.",
+    "Why would anyone trust them again?",
+    "Is the new timetable any better for pupils who live far away from the town?",
+]
+
+
+def suggesters() -> list[Suggester]:
+    found = [Suggester(rules_model())]
+    model = trained_model()
+    if model is not None:
+        found.append(Suggester(model))
+    return found
+
+
+@pytest.mark.parametrize("suggester", suggesters(), ids=lambda s: s.model.name)
+def test_every_why_names_a_signal_that_occurs_in_its_sentence(suggester):
+    for sentence in SENTENCES:
+        suggestion = suggester.suggest(sentence)
+        quoted = re.findall(r'"((?:[^"\\]|\\.)+)"', suggestion.why)
+        named = [phrase for phrase in quoted if phrase in sentence]
+        assert named, (sentence, suggestion.why)
+        signal_phrases = {s.phrase for s in find_signals(sentence)}
+        weighed = {text for _f, text, _w in suggestion.weighed}
+        for signal in suggestion.named:
+            assert signal.phrase in sentence and signal.describe() in suggestion.why
+        assert any(p in signal_phrases or p in weighed for p in named) or not signal_phrases, (
+            sentence, suggestion.why)
+
+
+@pytest.mark.parametrize("suggester", suggesters(), ids=lambda s: s.model.name)
+def test_why_names_the_deciding_step(suggester):
+    for sentence in SENTENCES:
+        suggestion = suggester.suggest(sentence)
+        step = {"opinion": 1, "commentary": 2, "fact": 3}[suggestion.label]
+        assert suggestion.why.startswith(f"Step {step}")
+
+
+def test_clear_cases_get_the_expected_label_from_the_rules():
+    suggester = Suggester(rules_model())
+    assert suggester.suggest("The building opened in 1961, the city said.").label == "fact"
+    assert suggester.suggest("This is a shameful decision and the council should resign.").label == "opinion"
+    assert suggester.suggest("It seems the plan was designed to hide the cost.").label == "commentary"
+
+
+def test_cues_are_exact_substrings_and_confidence_is_a_probability():
+    for suggester in suggesters():
+        for sentence in SENTENCES:
+            suggestion = suggester.suggest(sentence)
+            assert 0.5 <= suggestion.confidence <= 1.0
+            for cue in suggestion.cues:
+                assert cue in sentence
+
+
+@pytest.mark.parametrize("rules_only", [True, False])
+def test_draft_of_an_article_loads_without_errors(rules_only):
+    text = draft_set(ARTICLE, suggester=Suggester.best_available(rules_only=rules_only))
+    loaded = load_set(text, "draft.yaml")
+    qset = loaded.set
+    types = [q.type for q in qset.questions]
+    assert types.count("label") == 11
+    assert "spot" in types and "sort" in types
+    assert qset.title == "Council votes to close Elm Street library"
+    assert qset.id == "council-votes-to-close-elm-street-library"
+    # Only the guess-score warning may appear: every statement is word for word in the article.
+    assert all("guess" in w.message or "scores" in w.message for w in loaded.warnings)
+    for question in qset.questions:
+        if question.type == "spot":
+            assert question.answer and all(phrase in question.statement for phrase in question.answer)
+
+
+def test_every_suggestion_carries_a_comment_with_confidence_and_signals():
+    text = draft_set(ARTICLE, suggester=Suggester(rules_model()))
+    lines = text.splitlines()
+    for index, line in enumerate(lines):
+        if line.strip().startswith(("- id:", "- text:")) and "type" not in line:
+            if line.startswith("  - text:"):
+                continue  # an article paragraph
+            comment = lines[index - 1].strip()
+            assert comment.startswith("#"), line
+            if "spot" not in comment and "sort" not in comment:
+                assert "confidence" in comment and "signals:" in comment
+    assert "guess score" in text.split("format: 1")[0]
+
+
+def test_quiz_draft_command_output_passes_quiz_check(tmp_path):
+    article = tmp_path / "article.txt"
+    article.write_text(ARTICLE, encoding="utf-8")
+    runner = CliRunner()
+    drafted = runner.invoke(main, ["draft", str(article), "--rules-only", "--id", "elm-street",
+                                   "--title", "Elm Street library"])
+    assert drafted.exit_code == 0, drafted.output
+    assert 'id: "elm-street"' in drafted.output
+    checked = runner.invoke(main, ["check", "-"], input=drafted.output)
+    assert checked.exit_code == 0, checked.output
+    assert "OK: 1 set" in checked.output
+
+
+def test_quiz_draft_writes_a_file_and_reads_markdown(tmp_path):
+    article = tmp_path / "article.md"
+    article.write_text("# Elm Street news\n\nThe council **voted** on Tuesday, said [the mayor](https://example.org).\n\n"
+                       "It is a *shameful* decision.\n", encoding="utf-8")
+    out = tmp_path / "draft.yaml"
+    result = CliRunner().invoke(main, ["draft", str(article), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    loaded = load_set(out.read_bytes(), str(out))
+    assert loaded.set.title == "Elm Street news"
+    assert "**" not in loaded.set.article_text and "https" not in loaded.set.article_text
+
+
+def test_bad_id_is_refused_with_advice(tmp_path):
+    article = tmp_path / "a.txt"
+    article.write_text("The council met on Tuesday.\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["draft", str(article), "--id", "Bad Id"])
+    assert result.exit_code != 0
+    assert "lower-case" in result.output
+
+
+def test_overlong_sentence_is_skipped_into_a_comment():
+    long_sentence = "The council met " + "and talked " * 120 + "until late."
+    text = draft_set("A short first sentence here. " + long_sentence + "\n", suggester=Suggester(rules_model()))
+    loaded = load_set(text, "draft.yaml")
+    assert all(len(q.statement) <= 1000 for q in loaded.set.questions)
+    assert "# Skipped sentence 2" in text
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text())
+def test_yaml_quote_reads_back_exactly(text):
+    cleaned = "".join(c for c in text if not (0xD800 <= ord(c) <= 0xDFFF))
+    assert yaml.safe_load("value: " + yaml_quote(cleaned))["value"] == cleaned
+
+
+def test_slug_fits_the_id_pattern():
+    for text in ["Hello, World!", "Ünïcödé — dashes", "", "1961 was a year"]:
+        assert re.fullmatch(r"[a-z0-9][a-z0-9-]{0,63}", slug(text))
