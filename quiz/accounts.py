@@ -67,3 +67,21 @@ def join(session: Session, user: models.User, classroom: models.Classroom) -> st
     session.add(models.Membership(classroom_id=classroom.id, user_id=user.id))
     session.flush()
     return "joined"
+
+
+def use_reset_code(session: Session, username: str, code: str, password: str) -> Optional[models.User]:
+    """Sets a new password with a teacher's one-time code; None if the code is wrong, used or old."""
+    import hashlib
+
+    user = find_user(session, username)
+    digest = hashlib.sha256(normalise_code(code).encode()).hexdigest()
+    if user is None:
+        return None
+    reset = session.scalar(select(models.PasswordReset).where(
+        models.PasswordReset.user_id == user.id, models.PasswordReset.code_hash == digest,
+        models.PasswordReset.used_at.is_(None)))
+    if reset is None or models.as_utc(reset.expires_at) < models.utcnow():
+        return None
+    reset.used_at = models.utcnow()
+    set_password(user, password)
+    return user

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 from . import models
 from .scoring import score
 from .sets.model import STANDARD_LABELS, Label, Question, guess_score, question_from_parts
+from .sets.text import words
 
 PRACTICE_DAYS = 7
 MISTAKES_LIMIT = 20
@@ -179,15 +180,36 @@ def record_answer(session: Session, item: models.AttemptItem, response: Any) -> 
     """
     if item.answer is not None or item.attempt.finished_at is not None:
         return False
-    points = score(item_question(item), response)
+    question = item_question(item)
+    stored = models.Answer(item_id=item.id, response=response, points=score(question, response),
+                           response_text=describe_response(question, response))
+    stored.label_choices = label_choices(question, response)
     try:
         with session.begin_nested():
-            session.add(models.Answer(item_id=item.id, response=response, points=points))
+            session.add(stored)
     except IntegrityError:
         session.expire(item)
         return False
     session.expire(item, ["answer"])
     return True
+
+
+def describe_response(question: Question, response: Any) -> str:
+    """An answer as short text, to group and export: "opinion", "a,c", the words, labels."""
+    if question.type == "label":
+        return str(response)
+    if question.type == "choice":
+        return ",".join(response)
+    if question.type == "spot":
+        chosen = set(response)
+        return " ".join(w.text for w in words(question.statement) if w.index in chosen)[:500] or "(none)"
+    return " / ".join(str(label) for label in response)[:500]
+
+
+def label_choices(question: Question, response: Any) -> list[models.LabelChoice]:
+    """The labelling decisions of an answer as rows; an accepted label counts as right."""
+    return [models.LabelChoice(part=part, expected=answer, chosen=chosen, right=chosen == answer or chosen in accept)
+            for part, (answer, accept, chosen) in enumerate(decisions(question, response)) if chosen is not None]
 
 
 def finish_attempt(session: Session, attempt: models.Attempt) -> bool:
@@ -287,3 +309,15 @@ def learner_attempts(session: Session, user: models.User) -> list[models.Attempt
                                 .order_by(models.Attempt.started_at, models.Attempt.id)))
 
 
+
+
+def right_response(question: Question) -> Any:
+    """The response that scores full marks, to preview a question with its answer."""
+    if question.type == "label":
+        return question.answer
+    if question.type == "choice":
+        return list(question.answer)
+    if question.type == "spot":
+        from .scoring import spot_answer_words
+        return sorted(spot_answer_words(question.statement, tuple(question.answer)))
+    return [item.answer for item in question.items]

@@ -113,7 +113,148 @@ def serve_command(host: str, port: int) -> None:
     app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
 
 
-COMMANDS = [check_command, migrate_command, import_command, serve_command]
+def read_password(password_file: str | None) -> str:
+    """A new password from a file (first line) or asked twice at the terminal."""
+    from .auth.forms import MIN_PASSWORD
+
+    if password_file:
+        password = Path(password_file).read_text(encoding="utf-8").splitlines()[0] if Path(password_file).stat().st_size else ""
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt="Password again")
+    if len(password) < MIN_PASSWORD:
+        raise click.ClickException(f"the password needs at least {MIN_PASSWORD} characters")
+    return password
+
+
+@click.command("create-instructor")
+@click.argument("username")
+@click.option("--password-file", type=click.Path(exists=True, dir_okay=False), help="Read the password from a file.")
+@with_appcontext
+def create_instructor_command(username: str, password_file: str | None) -> None:
+    """Make an instructor account (the web never makes one)."""
+    from . import accounts
+    from .auth.forms import USERNAME_RULE
+    from .db import db, writing
+
+    if not 3 <= len(username) <= 40 or not USERNAME_RULE.regex.match(username):
+        raise click.ClickException("a username has 3 to 40 letters, digits, dots, hyphens or underscores")
+    password = read_password(password_file)
+    with writing():
+        if accounts.find_user(db.session, username) is not None:
+            raise click.ClickException(f"the username {username} is taken")
+        accounts.create_user(db.session, username, password, role="instructor")
+        db.session.commit()
+    click.echo(f"Instructor {accounts.normalise_username(username)} created. Sign in at /login.")
+
+
+@click.command("set-password")
+@click.argument("username")
+@click.option("--password-file", type=click.Path(exists=True, dir_okay=False), help="Read the password from a file.")
+@with_appcontext
+def set_password_command(username: str, password_file: str | None) -> None:
+    """Set a new password for any account; its other sessions end."""
+    from . import accounts
+    from .db import db, writing
+
+    password = read_password(password_file)
+    with writing():
+        user = accounts.find_user(db.session, username)
+        if user is None:
+            raise click.ClickException(f"no account is called {username}")
+        accounts.set_password(user, password)
+        db.session.commit()
+    click.echo(f"Password changed for {user.username}.")
+
+
+@click.command("regrade")
+@click.argument("set_id")
+@with_appcontext
+def regrade_command(set_id: str) -> None:
+    """Re-score answers to earlier versions with the current wording, after a key fix."""
+    from sqlalchemy import select
+
+    from . import models
+    from .db import db, writing
+    from .regrade import regrade_set
+
+    with writing():
+        qset = db.session.scalar(select(models.QuestionSet).where(models.QuestionSet.slug == set_id))
+        if qset is None:
+            raise click.ClickException(f"no set has the id {set_id}")
+        moved, changed = regrade_set(db.session, qset)
+        db.session.commit()
+    click.echo(f"Regraded {set_id}: {moved} answers checked against the current key; {changed} scores changed.")
+
+
+@click.command("export")
+@click.argument("class_id", type=int)
+@click.argument("kind", type=click.Choice(["results", "responses"]))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
+@with_appcontext
+def export_command(class_id: int, kind: str, output: str | None) -> None:
+    """A class's results.csv or responses.csv, as on the web."""
+    from . import exports, models
+    from .db import db
+
+    classroom = db.session.get(models.Classroom, class_id)
+    if classroom is None:
+        raise click.ClickException(f"no class has the id {class_id}")
+    text = (exports.results_csv if kind == "results" else exports.responses_csv)(db.session, classroom)
+    if output:
+        Path(output).write_text(text, encoding="utf-8", newline="")
+        click.echo(f"Wrote {output}.", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+@click.group("learner")
+def learner_group() -> None:
+    """A person's data on request: export it or erase it."""
+
+
+def person_or_fail(username: str):  # type: ignore[no-untyped-def]
+    from . import accounts
+    from .db import db
+
+    user = accounts.find_user(db.session, username)
+    if user is None:
+        raise click.ClickException(f"no account is called {username}")
+    return user
+
+
+@learner_group.command("export")
+@click.argument("username")
+@with_appcontext
+def learner_export_command(username: str) -> None:
+    """All of a person's data as JSON (on stdout)."""
+    import json
+
+    from .db import db
+    from .privacy import export_person
+
+    click.echo(json.dumps(export_person(db.session, person_or_fail(username)), indent=2, ensure_ascii=False))
+
+
+@learner_group.command("delete")
+@click.argument("username")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def learner_delete_command(username: str, yes: bool) -> None:
+    """Erase a person for good: answers, attempts, memberships, account."""
+    from .db import db, writing
+    from .privacy import delete_person
+
+    user = person_or_fail(username)
+    if not yes:
+        click.confirm(f"Erase {user.username} and every answer they gave? This cannot be undone", abort=True)
+    with writing():
+        delete_person(db.session, person_or_fail(username))
+        db.session.commit()
+    click.echo(f"Erased {username}: account, attempts, answers and class memberships.")
+
+
+COMMANDS = [check_command, migrate_command, import_command, serve_command, create_instructor_command,
+            set_password_command, regrade_command, export_command, learner_group]
 
 
 def make_app():  # type: ignore[no-untyped-def]

@@ -46,18 +46,22 @@ def asked_hash(asked: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(asked, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
-def import_set(session: Session, loaded: LoadedSet, origin: str = "site", path: str | None = None) -> str:
-    """Creates or updates one set in the session's transaction; returns new/updated/unchanged."""
+def import_set(session: Session, loaded: LoadedSet, origin: str = "site", path: str | None = None,
+               owner_id: int | None = None) -> str:
+    """Creates or updates one set in the session's transaction; returns new/updated/unchanged.
+
+    A site set is replaced only by a site file, an uploaded set only by its owner's upload.
+    """
     qset = loaded.set
     row = session.scalar(select(models.QuestionSet).where(models.QuestionSet.slug == qset.id))
-    if row is not None and row.origin != origin:
-        raise ImportConflict(f"set id '{qset.id}' is already used by an {row.origin} set: "
-                             "give this set another id")
+    if row is not None and (row.origin != origin or row.owner_id != owner_id):
+        whose = "a site set" if row.origin == "site" else "a set another instructor uploaded"
+        raise ImportConflict(f"set id '{qset.id}' is already used by {whose}: give this set another id")
     if row is not None and row.digest == loaded.digest:
         return "unchanged"
     status = "new" if row is None else "updated"
     if row is None:
-        row = models.QuestionSet(slug=qset.id, origin=origin)
+        row = models.QuestionSet(slug=qset.id, origin=origin, owner_id=owner_id)
         session.add(row)
     row.title, row.summary, row.level = qset.title, qset.summary, qset.level
     row.language, row.visibility = qset.language, qset.visibility

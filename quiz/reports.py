@@ -1,0 +1,213 @@
+"""Class statistics: the database counts (GROUP BY), pure functions do the maths.
+
+Facility is the mean score of a question; discrimination the correlation between a question's
+score and the rest of the learner's score (item-rest); KR-20 the reliability of the whole set,
+computed as Cronbach's alpha, which equals KR-20 when every question scores 0 or 1 and extends it
+to partial credit (`spot`, `sort`, select-all).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Optional
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import Session
+
+from . import models
+
+MIN_FOR_DISCRIMINATION = 5
+MIN_FOR_RELIABILITY = 3
+
+
+# -- the maths (no database) -------------------------------------------------------------------
+
+def variance(n: int, total: float, squares: float) -> float:
+    """Population variance from a count, a sum and a sum of squares."""
+    if n <= 0:
+        return 0.0
+    mean = total / n
+    return max(squares / n - mean * mean, 0.0)
+
+
+def pearson(n: int, sx: float, sy: float, sxx: float, syy: float, sxy: float) -> Optional[float]:
+    """Correlation from sums; None when either side does not vary (it is then undefined)."""
+    if n < 2:
+        return None
+    cov = sxy / n - (sx / n) * (sy / n)
+    vx, vy = variance(n, sx, sxx), variance(n, sy, syy)
+    if vx <= 1e-12 or vy <= 1e-12:
+        return None
+    return max(-1.0, min(1.0, cov / math.sqrt(vx * vy)))
+
+
+def kr20(item_variances: list[float], total_variance: float) -> Optional[float]:
+    """KR-20 (Cronbach's alpha): k/(k-1) * (1 - sum of item variances / variance of totals)."""
+    k = len(item_variances)
+    if k < 2 or total_variance <= 1e-12:
+        return None
+    return k / (k - 1) * (1 - sum(item_variances) / total_variance)
+
+
+# -- which attempts count ------------------------------------------------------------------------
+
+def counted_attempts(assignment: models.Assignment):
+    """A subquery: each active learner's counted attempt (best, last or first) and its score."""
+    order = {"best": (models.Attempt.points.desc(), models.Attempt.finished_at, models.Attempt.id),
+             "last": (models.Attempt.finished_at.desc(), models.Attempt.id.desc()),
+             "first": (models.Attempt.started_at, models.Attempt.id)}[assignment.counts]
+    ranked = (select(models.Attempt.id.label("attempt_id"), models.Attempt.user_id.label("user_id"),
+                     models.Attempt.points.label("points"), models.Attempt.possible.label("possible"),
+                     func.row_number().over(partition_by=models.Attempt.user_id, order_by=order).label("rank"))
+              .join(models.Membership, and_(models.Membership.user_id == models.Attempt.user_id,
+                                            models.Membership.classroom_id == assignment.classroom_id,
+                                            models.Membership.removed_at.is_(None)))
+              .where(models.Attempt.assignment_id == assignment.id, models.Attempt.finished_at.is_not(None))
+              .subquery())
+    return select(ranked).where(ranked.c.rank == 1).subquery()
+
+
+# -- the class matrix ----------------------------------------------------------------------------
+
+@dataclass
+class Cell:
+    status: str = "not started"  # not started | in progress | done
+    percent: Optional[int] = None
+    attempts: int = 0
+
+
+def class_matrix(session: Session, classroom: models.Classroom) -> tuple[list, dict, dict]:
+    """Learners (active), cells keyed (user_id, assignment_id), and class average per assignment."""
+    learners = session.scalars(
+        select(models.User).join(models.Membership, models.Membership.user_id == models.User.id)
+        .where(models.Membership.classroom_id == classroom.id, models.Membership.removed_at.is_(None))
+        .order_by(models.User.username)).all()
+    cells: dict[tuple[int, int], Cell] = {}
+    ids = [a.id for a in classroom.assignments]
+    if ids:
+        for user_id, assignment_id, done, total in session.execute(
+                select(models.Attempt.user_id, models.Attempt.assignment_id,
+                       func.count(models.Attempt.finished_at), func.count(models.Attempt.id))
+                .where(models.Attempt.assignment_id.in_(ids)).group_by(models.Attempt.user_id, models.Attempt.assignment_id)):
+            cells[(user_id, assignment_id)] = Cell(status="done" if done else "in progress", attempts=total)
+    averages: dict[int, Optional[int]] = {}
+    for assignment in classroom.assignments:
+        counted = counted_attempts(assignment)
+        percents = []
+        for user_id, points, possible in session.execute(select(counted.c.user_id, counted.c.points, counted.c.possible)):
+            percent = round(100 * (points or 0) / possible) if possible else 0
+            cell = cells.setdefault((user_id, assignment.id), Cell())
+            cell.percent, cell.status = percent, "done"
+            percents.append(percent)
+        averages[assignment.id] = round(sum(percents) / len(percents)) if percents else None
+    return list(learners), cells, averages
+
+
+# -- the set report ------------------------------------------------------------------------------
+
+@dataclass
+class QuestionStats:
+    question: models.Question
+    answered: int
+    facility: Optional[float]
+    discrimination: Optional[float]
+    wrong_answer: Optional[str] = None
+    wrong_share: Optional[float] = None
+
+
+@dataclass
+class SetReport:
+    learners: int
+    distribution: list[int]  # counts of scores in 0-9%, 10-19%, ..., 90-100%
+    questions: list[QuestionStats]
+    matrix: dict[tuple[str, str], int] = field(default_factory=dict)
+    row_totals: dict[str, int] = field(default_factory=dict)
+    reliability: Optional[float] = None
+    reliability_note: str = ""
+    largest_confusion: Optional[tuple[str, str, float]] = None
+    mean_percent: Optional[int] = None
+
+
+def bucket(ratio):  # type: ignore[no-untyped-def]
+    """Score decile 0..9 in portable SQL (CAST rounds on PostgreSQL, so no CAST)."""
+    return case(*[(ratio >= edge / 10, edge) for edge in range(9, 0, -1)], else_=0)
+
+
+def set_report(session: Session, assignment: models.Assignment) -> SetReport:
+    counted = counted_attempts(assignment)
+    totals = session.execute(select(func.count(), func.sum(counted.c.points), func.sum(counted.c.points * counted.c.points),
+                                    func.avg(counted.c.points * 1.0 / counted.c.possible))).one()
+    learners = totals[0] or 0
+    distribution = [0] * 10
+    ratio = counted.c.points * 1.0 / counted.c.possible
+    for decile, n in session.execute(select(bucket(ratio).label("decile"), func.count())
+                                     .where(counted.c.possible > 0).group_by("decile")):
+        distribution[int(decile)] = n
+
+    x = models.Answer.points
+    rest = counted.c.points - x
+    per_question = session.execute(
+        select(models.QuestionVersion.question_id, func.count(), func.sum(x), func.sum(x * x), func.sum(rest),
+               func.sum(rest * rest), func.sum(x * rest))
+        .select_from(models.Answer)
+        .join(models.AttemptItem, models.AttemptItem.id == models.Answer.item_id)
+        .join(models.QuestionVersion, models.QuestionVersion.id == models.AttemptItem.version_id)
+        .join(counted, counted.c.attempt_id == models.AttemptItem.attempt_id)
+        .group_by(models.QuestionVersion.question_id)).all()
+    wrong = session.execute(
+        select(models.QuestionVersion.question_id, models.Answer.response_text, func.count().label("n"))
+        .select_from(models.Answer)
+        .join(models.AttemptItem, models.AttemptItem.id == models.Answer.item_id)
+        .join(models.QuestionVersion, models.QuestionVersion.id == models.AttemptItem.version_id)
+        .join(counted, counted.c.attempt_id == models.AttemptItem.attempt_id)
+        .where(models.Answer.points < 1)
+        .group_by(models.QuestionVersion.question_id, models.Answer.response_text)).all()
+    commonest: dict[int, tuple[str, int]] = {}
+    for question_id, text, n in wrong:
+        if question_id not in commonest or n > commonest[question_id][1] or (
+                n == commonest[question_id][1] and text < commonest[question_id][0]):
+            commonest[question_id] = (text, n)
+
+    questions = {q.id: q for q in assignment.question_set.questions}
+    stats: list[QuestionStats] = []
+    item_variances = []
+    for question_id, n, sx, sxx, sr, srr, sxr in per_question:
+        enough = n >= MIN_FOR_DISCRIMINATION
+        stat = QuestionStats(questions[question_id], n, sx / n if n else None,
+                             pearson(n, sx, sr, sxx, srr, sxr) if enough else None)
+        if question_id in commonest:
+            stat.wrong_answer, count = commonest[question_id]
+            stat.wrong_share = count / n
+        stats.append(stat)
+        item_variances.append(variance(n, sx, sxx))
+    stats.sort(key=lambda s: (s.facility if s.facility is not None else 2, s.question.position or 0))
+
+    report = SetReport(learners=learners, distribution=distribution, questions=stats)
+    if learners:
+        report.mean_percent = round(100 * (totals[3] or 0))
+    answered_everywhere = all(s.answered == learners for s in stats)
+    if learners < MIN_FOR_RELIABILITY:
+        report.reliability_note = f"KR-20 needs at least {MIN_FOR_RELIABILITY} learners' counted attempts."
+    elif len(stats) < 2 or not answered_everywhere:
+        report.reliability_note = "KR-20 needs every counted attempt to answer every question."
+    else:
+        report.reliability = kr20(item_variances, variance(learners, totals[1] or 0, totals[2] or 0))
+        if report.reliability is None:
+            report.reliability_note = "KR-20 is undefined: every learner has the same score."
+
+    shown = case((models.LabelChoice.right, models.LabelChoice.expected), else_=models.LabelChoice.chosen)
+    for expected, chosen, n in session.execute(
+            select(models.LabelChoice.expected, shown.label("shown"), func.count())
+            .join(models.Answer, models.Answer.id == models.LabelChoice.answer_id)
+            .join(models.AttemptItem, models.AttemptItem.id == models.Answer.item_id)
+            .join(counted, counted.c.attempt_id == models.AttemptItem.attempt_id)
+            .group_by(models.LabelChoice.expected, "shown")):
+        report.matrix[(expected, chosen)] = n
+        report.row_totals[expected] = report.row_totals.get(expected, 0) + n
+    confusions = [(expected, chosen, n / report.row_totals[expected])
+                  for (expected, chosen), n in report.matrix.items() if expected != chosen]
+    if confusions:
+        report.largest_confusion = max(confusions, key=lambda c: (c[2], c[0], c[1]))
+    return report
+
+

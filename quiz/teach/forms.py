@@ -1,0 +1,44 @@
+"""The instructor's forms. Each is a plain HTML form with CSRF, validated here."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, DateTimeLocalField, IntegerField, RadioField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+
+class UploadForm(FlaskForm):
+    file = FileField(_l("Set file (.yaml)"), validators=[FileRequired(_l("Choose a set file to upload."))])
+    submit = SubmitField(_l("Check and upload"))
+
+
+class ClassForm(FlaskForm):
+    name = StringField(_l("Class name"), validators=[DataRequired(), Length(max=100)])
+    submit = SubmitField(_l("Save"))
+
+
+class CoTeacherForm(FlaskForm):
+    username = StringField(_l("Co-teacher's username"), validators=[DataRequired(), Length(max=40)])
+    submit = SubmitField(_l("Add co-teacher"))
+
+
+class ActionForm(FlaskForm):
+    """A button that does one thing (archive, regenerate a code, confirm a removal...)."""
+    submit = SubmitField(_l("Confirm"))
+
+
+class AssignForm(FlaskForm):
+    set_id = SelectField(_l("Set"), validators=[DataRequired()])
+    feedback = RadioField(_l("Feedback"), choices=[("immediate", _l("After each question")),
+                                                   ("after", _l("After the whole attempt"))], default="immediate")
+    attempts_allowed = IntegerField(_l("Attempts allowed (leave empty for unlimited)"),
+                                    validators=[Optional(), NumberRange(min=1, max=100)])
+    counts = RadioField(_l("Which attempt counts"), choices=[("best", _l("Best")), ("last", _l("Last")),
+                                                             ("first", _l("First"))], default="best")
+    opens_at = DateTimeLocalField(_l("Opens (your time zone; empty: now)"), format="%Y-%m-%dT%H:%M",
+                                  validators=[Optional()])
+    closes_at = DateTimeLocalField(_l("Closes (your time zone; empty: never)"), format="%Y-%m-%dT%H:%M",
+                                   validators=[Optional()])
+    shuffle = BooleanField(_l("Shuffle questions and options"))
+    submit = SubmitField(_l("Assign"))

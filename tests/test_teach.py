@@ -1,0 +1,301 @@
+"""The instructor's side through HTTP, on both databases: access, classes, results, exports, privacy."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from sqlalchemy import func, inspect, select, text
+
+from quiz import accounts, models
+from quiz.db import db
+
+from conftest import SAMPLE_SET, csrf_token, join_as, post_form
+
+PASSWORD = "teacher-password"
+
+
+def sign_in(client, username, password=PASSWORD):
+    response = post_form(client, "/login", {"username": username, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return client
+
+
+def instructor(app, username):
+    with app.app_context():
+        if accounts.find_user(db.session, username) is None:
+            accounts.create_user(db.session, username, PASSWORD, role="instructor")
+            db.session.commit()
+    return sign_in(app.test_client(), username)
+
+
+def take(client, slug="sample", answers=None):
+    """A learner takes the sample set with the given answers and finishes it."""
+    start = post_form(client, f"/sets/{slug}/", {}, action=f"/sets/{slug}/start")
+    url = start.headers["Location"]
+    for position, fields in enumerate(answers):
+        data = {"position": str(position)}
+        data.update(fields)
+        post_form(client, url, data)
+    post_form(client, url, {}, action=url + "finish")
+    return url
+
+
+RIGHT = [{"label": "fact"}, {"option": "a"}, {"word": ["3", "4", "7", "8", "9"]},
+         {"item-0": "fact", "item-1": "opinion"}]
+WRONG = [{"label": "opinion"}, {"option": "b"}, {"word": ["0"]}, {"item-0": "commentary", "item-1": "fact"}]
+
+
+@pytest.fixture
+def world(app, sample_set, make_class):
+    """A class taught by `teacher` (co-taught by `co`), the sample set assigned, another teacher's class."""
+    class_id = make_class(assign="sample")
+    other_id = make_class(name="Not yours", code="OTHERS23", instructor="stranger")
+    with app.app_context():
+        co = accounts.create_user(db.session, "co", PASSWORD, role="instructor")
+        classroom = db.session.get(models.Classroom, class_id)
+        classroom.instructors.append(co)
+        db.session.commit()
+    return {"class": class_id, "other": other_id}
+
+
+def teach_routes(class_id, user_id, attempt_id):
+    return [f"/teach/", f"/teach/sets/", f"/teach/sets/sample/", f"/teach/classes/{class_id}/",
+            f"/teach/classes/{class_id}/sets/sample/", f"/teach/classes/{class_id}/results.csv",
+            f"/teach/classes/{class_id}/responses.csv", f"/teach/classes/{class_id}/learners/{user_id}/",
+            f"/teach/classes/{class_id}/learners/{user_id}/remove",
+            f"/teach/classes/{class_id}/attempts/{attempt_id}/"]
+
+
+def test_every_teach_route_answers_each_role_as_it_should(app, world):
+    learner = app.test_client()
+    join_as(learner, "lena")
+    url = take(learner, answers=RIGHT)
+    attempt_id = int(url.strip("/").split("/")[-1])
+    with app.app_context():
+        user_id = accounts.find_user(db.session, "lena").id
+    anonymous = app.test_client()
+    stranger = sign_in(app.test_client(), "stranger", "teacher-password")
+    co = sign_in(app.test_client(), "co")
+    class_routes = teach_routes(world["class"], user_id, attempt_id)
+    for route in class_routes:
+        assert anonymous.get(route).status_code == 302, route
+        assert anonymous.get(route).headers["Location"].startswith("/login?next=")
+        assert learner.get(route).status_code == 404, route
+        assert co.get(route).status_code == 200, route
+        general = route in ("/teach/", "/teach/sets/", "/teach/sets/sample/")
+        assert stranger.get(route).status_code == (200 if general else 404), route
+    # the other class's id with this class's learner and attempt: still 404 for the co-teacher
+    for route in teach_routes(world["other"], user_id, attempt_id)[3:]:
+        assert co.get(route).status_code == 404, route
+
+
+def test_post_routes_refuse_other_instructors_with_404(app, world):
+    stranger = sign_in(app.test_client(), "stranger", "teacher-password")
+    class_id = world["class"]
+    token = csrf_token(stranger, "/teach/")
+    for action, data in [("rename", {"name": "Mine now"}), ("archive", {}), ("code", {"do": "close"}),
+                         ("coteachers", {"username": "stranger"}), ("assignments", {"set_id": "sample"})]:
+        data = dict(data, csrf_token=token)
+        assert stranger.post(f"/teach/classes/{class_id}/{action}", data=data).status_code == 404, action
+    with app.app_context():
+        classroom = db.session.get(models.Classroom, class_id)
+        assert classroom.name == "Year 9" and classroom.join_code == "K7QXM2PA" and not classroom.archived
+        assert [t.username for t in classroom.instructors] == ["teacher", "co"]
+
+
+def test_a_learner_cannot_become_an_instructor_through_the_web(app, world):
+    client = app.test_client()
+    join_as(client, "eve")
+    post_form(client, "/account", {"current": "learner-password", "password": "x" * 10, "confirm": "x" * 10,
+                                   "role": "instructor"})
+    with app.app_context():
+        assert accounts.find_user(db.session, "eve").role == "learner"
+    assert client.get("/teach/").status_code == 404
+
+
+def test_matrix_report_and_exports_hold_the_numbers_the_answers_imply(app, world):
+    for name, answers in [("ann", RIGHT), ("bob", WRONG), ("cat", RIGHT[:2] + WRONG[2:])]:
+        client = app.test_client()
+        join_as(client, name)
+        take(client, answers=answers)
+    teacher = sign_in(app.test_client(), "teacher")
+    matrix = teacher.get(f"/teach/classes/{world['class']}/").get_data(as_text=True)
+    # ann 4/4 = 100%, bob 0/4 = 0%, cat 2/4 = 50% (spot picks a wrong word, sort both wrong): mean 50%
+    assert "100%" in matrix and "0%" in matrix and "50%" in matrix
+    report = teacher.get(f"/teach/classes/{world['class']}/sets/sample/").get_data(as_text=True)
+    # label choices: met (fact) x3 + sort items x3 each. fact rows: ann 2 right; bob: opinion, commentary;
+    # cat: fact right, commentary. opinion row (sort item 2): ann right, bob fact, cat fact.
+    assert 'data-cell="fact-fact">3 ' in report  # ann x2, cat's label answer
+    assert 'data-cell="fact-commentary">2 ' in report and 'data-cell="fact-opinion">1 ' in report
+    assert 'data-cell="opinion-fact">2 ' in report and 'data-cell="opinion-opinion">1 ' in report
+    assert "67% of opinions were taken for reported facts." in report
+    results = list(csv.reader(io.StringIO(teacher.get(f"/teach/classes/{world['class']}/results.csv")
+                                          .get_data(as_text=True).lstrip("\ufeff"))))
+    assert results[0] == ["class", "learner", "set", "attempt", "started", "finished", "score", "points", "possible"]
+    assert [(r[1], r[3], r[6], r[7], r[8]) for r in results[1:]] == [
+        ("ann", "1", "100%", "4.0", "4"), ("bob", "1", "0%", "0.0", "4"), ("cat", "1", "50%", "2.0", "4")]
+    responses = list(csv.reader(io.StringIO(teacher.get(f"/teach/classes/{world['class']}/responses.csv")
+                                            .get_data(as_text=True).lstrip("\ufeff"))))
+    assert len(responses) == 1 + 3 * 4
+    bob_sort = next(r for r in responses if r[0] == "bob" and r[2] == "passage")
+    assert bob_sort[3:8] == ["1", "sort", "commentary / fact", "fact / opinion", "0.0"]
+
+
+def test_csv_export_neutralises_formulas_in_learner_names(app, world):
+    for name in ["=HYPERLINK(\"x\")", "+1", "-2", "@sum"]:
+        with app.app_context():
+            user = accounts.create_user(db.session, name.lower(), "learner-password")
+            db.session.add(models.Membership(classroom_id=world["class"], user_id=user.id))
+            db.session.commit()
+    # usernames are made through the model here: the web's join form refuses such names outright
+    for name in ["=hyperlink(\"x\")", "+1"]:
+        client = app.test_client()
+        sign_in(client, name, "learner-password")
+        take(client, answers=RIGHT)
+    teacher = sign_in(app.test_client(), "teacher")
+    body = teacher.get(f"/teach/classes/{world['class']}/results.csv").get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
+    names = {r[1] for r in rows[1:]}
+    assert names == {"'=hyperlink(\"x\")", "'+1"}
+    assert all(not cell.startswith(("=", "+", "-", "@", "\t", "\r")) for r in rows for cell in r)
+
+
+def test_learner_delete_leaves_no_row_of_that_learner(app, world, runner):
+    for name in ("del", "keep"):
+        client = app.test_client()
+        join_as(client, name)
+        take(client, answers=RIGHT)
+    with app.app_context():
+        gone = accounts.find_user(db.session, "del")
+        gone_id = gone.id
+        db.session.add(models.PasswordReset(user_id=gone_id, code_hash="x" * 64,
+                                            expires_at=models.utcnow()))
+        db.session.commit()
+        before = db.session.scalar(select(func.count(models.Answer.id)))
+    exported = runner.invoke(args=["learner", "export", "del"])
+    data = json.loads(exported.output)
+    assert data["account"]["username"] == "del" and len(data["attempts"][0]["answers"]) == 4
+    result = runner.invoke(args=["learner", "delete", "del", "--yes"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count(models.Answer.id))) == before - 4
+        # look in every table, every column that can point at a person
+        for table in db.metadata.sorted_tables:
+            for column in table.columns:
+                if column.name in ("user_id", "owner_id", "created_by_id") or (table.name == "users" and column.name == "id"):
+                    count = db.session.execute(select(func.count()).select_from(table)
+                                               .where(column == gone_id)).scalar()
+                    assert count == 0, f"{table.name}.{column.name} still holds the learner"
+        assert db.session.scalar(select(func.count(models.Attempt.id))) == 1
+        orphans = db.session.scalar(select(func.count(models.AttemptItem.id)).where(
+            models.AttemptItem.attempt_id.not_in(select(models.Attempt.id))))
+        assert orphans == 0
+    teacher = sign_in(app.test_client(), "teacher")
+    rows = teacher.get(f"/teach/classes/{world['class']}/results.csv").get_data(as_text=True).splitlines()
+    assert len(rows) == 2 and "keep" in rows[1]
+
+
+def test_upload_shows_errors_by_line_then_imports_and_replaces(app, world):
+    teacher = sign_in(app.test_client(), "teacher")
+    broken = SAMPLE_SET.replace("id: sample", "id: mine").replace("answer: fact\n    why", "answer: fakt\n    why", 1)
+    token = csrf_token(teacher, "/teach/sets/")
+    response = teacher.post("/teach/sets/", data={"csrf_token": token, "file": (io.BytesIO(broken.encode()), "mine.yaml")},
+                            content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "mine.yaml:13: question met: answer &#39;fakt&#39; is not one of: fact, commentary, opinion" in page
+    assert 'id="line-13" class="bad"' in page
+    with app.app_context():
+        assert db.session.scalar(select(models.QuestionSet).where(models.QuestionSet.slug == "mine")) is None
+    good = broken.replace("answer: fakt", "answer: fact")
+    token = csrf_token(teacher, "/teach/sets/")
+    response = teacher.post("/teach/sets/", data={"csrf_token": token, "file": (io.BytesIO(good.encode()), "mine.yaml")},
+                            content_type="multipart/form-data")
+    assert response.headers["Location"] == "/teach/sets/mine/"
+    listing = teacher.get("/teach/sets/").get_data(as_text=True)
+    assert "uploaded by teacher" in listing
+    # another instructor cannot replace it
+    stranger = sign_in(app.test_client(), "stranger", "teacher-password")
+    token = csrf_token(stranger, "/teach/sets/")
+    taken = stranger.post("/teach/sets/", data={"csrf_token": token, "file": (io.BytesIO(good.encode()), "x.yaml")},
+                          content_type="multipart/form-data")
+    assert taken.status_code == 422 and "already used by a set another instructor uploaded" in taken.get_data(as_text=True)
+
+
+def test_regrade_after_a_key_fix_changes_the_scores(app, world):
+    teacher = sign_in(app.test_client(), "teacher")
+    wrong_key = SAMPLE_SET.replace("id: sample", "id: keyfix").replace("    answer: a\n", "    answer: b\n")
+    token = csrf_token(teacher, "/teach/sets/")
+    teacher.post("/teach/sets/", data={"csrf_token": token, "file": (io.BytesIO(wrong_key.encode()), "k.yaml")},
+                 content_type="multipart/form-data")
+    learner = app.test_client()
+    take(learner, "keyfix", RIGHT)  # practice mode: option "a" scored wrong by the broken key
+    with app.app_context():
+        assert db.session.scalar(select(models.Attempt.points)) == 3.0
+    fixed = wrong_key.replace("    answer: b\n", "    answer: a\n")
+    token = csrf_token(teacher, "/teach/sets/")
+    teacher.post("/teach/sets/", data={"csrf_token": token, "file": (io.BytesIO(fixed.encode()), "k.yaml")},
+                 content_type="multipart/form-data")
+    done = post_form(teacher, "/teach/sets/keyfix/", {}, action="/teach/sets/keyfix/regrade", follow_redirects=True)
+    assert "1 scores changed" in done.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(models.Attempt.points)) == 4.0
+
+
+def test_reset_code_works_once_and_removal_hides_the_learner(app, world):
+    learner = app.test_client()
+    join_as(learner, "rita")
+    with app.app_context():
+        rita = accounts.find_user(db.session, "rita").id
+    teacher = sign_in(app.test_client(), "teacher")
+    page = post_form(teacher, f"/teach/classes/{world['class']}/",
+                     {}, action=f"/teach/classes/{world['class']}/learners/{rita}/reset").get_data(as_text=True)
+    import re
+    code = re.search(r'<p class="code big"><strong>([A-Z0-9-]+)</strong>', page).group(1)
+    fresh = app.test_client()
+    data = {"username": "rita", "code": code.lower(), "password": "brand-new-pass", "confirm": "brand-new-pass"}
+    assert post_form(fresh, "/reset", data).status_code == 302
+    again = post_form(app.test_client(), "/reset", dict(data, password="another-pass", confirm="another-pass"))
+    assert "That code does not work" in again.get_data(as_text=True)
+    sign_in(app.test_client(), "rita", "brand-new-pass")
+    confirm = teacher.get(f"/teach/classes/{world['class']}/learners/{rita}/remove").get_data(as_text=True)
+    assert "Nothing is erased" in confirm
+    post_form(teacher, f"/teach/classes/{world['class']}/learners/{rita}/remove", {})
+    assert "rita" not in teacher.get(f"/teach/classes/{world['class']}/").get_data(as_text=True)
+    with app.app_context():
+        assert accounts.find_user(db.session, "rita") is not None
+
+
+def test_hide_names_replaces_usernames_on_class_views(app, world):
+    client = app.test_client()
+    join_as(client, "visible-name")
+    teacher = sign_in(app.test_client(), "teacher")
+    assert "visible-name" in teacher.get(f"/teach/classes/{world['class']}/").get_data(as_text=True)
+    post_form(teacher, "/teach/", {"next": f"/teach/classes/{world['class']}/"}, action="/teach/hide-names")
+    page = teacher.get(f"/teach/classes/{world['class']}/").get_data(as_text=True)
+    assert "visible-name" not in page and "Learner 1" in page
+
+
+def test_join_code_can_be_regenerated_and_closed(app, world):
+    teacher = sign_in(app.test_client(), "teacher")
+    post_form(teacher, "/teach/", {"do": "regenerate"}, action=f"/teach/classes/{world['class']}/code")
+    with app.app_context():
+        code = db.session.get(models.Classroom, world["class"]).join_code
+    assert code != "K7QXM2PA" and len(code) == 8 and not set(code) & set("01OIL")
+    assert "No open class has that code" in join_as(app.test_client(), "late").get_data(as_text=True)
+    post_form(teacher, "/teach/", {"do": "close"}, action=f"/teach/classes/{world['class']}/code")
+    assert "No open class has that code" in join_as(app.test_client(), "later", code=code).get_data(as_text=True)
+
+
+def test_instructor_commands(runner, tmp_path):
+    secret = tmp_path / "pw"
+    secret.write_text("long-enough-pass\n")
+    result = runner.invoke(args=["create-instructor", "Ms.Jones", "--password-file", str(secret)])
+    assert result.exit_code == 0 and "Instructor ms.jones created" in result.output
+    assert "is taken" in runner.invoke(args=["create-instructor", "ms.jones", "--password-file", str(secret)]).output
+    secret.write_text("short\n")
+    assert "at least 8 characters" in runner.invoke(args=["set-password", "ms.jones", "--password-file", str(secret)]).output
+    result = runner.invoke(args=["create-instructor", "newbie"], input="pass-word-1\npass-word-1\n")
+    assert result.exit_code == 0, result.output
