@@ -43,8 +43,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         for engine in db.engines.values():
             configure_sqlite(engine)
 
-    from . import security, views
+    from . import ratelimit, security, views
     security.init_app(app)
+    ratelimit.init_app(app)
     views.init_app(app)
 
     from .auth import bp as auth_bp

@@ -258,8 +258,6 @@ RULE_WEIGHTS: dict[str, float] = {
     "sig:number": -0.7, "sig:date or time": -0.7, "sig:named person or place": -0.3,
     "sig:named role": -0.3, "sig:past-tense report": -0.3,
 }
-_STRONG_OPINION = frozenset({"judging word", "sarcasm marker", "writer's judgement", "prescription",
-                             "rhetorical question", "exclamation", "scare quotes"})
 #: Which reporting signals a fact's `why` names first: the most checkable.
 _REPORTING_ORDER = ("attribution to a named source", "attribution", "quotation", "number", "date or time",
                     "named person or place", "named role", "past-tense report")
@@ -381,7 +379,7 @@ class Suggester:
             # DESIGN.md step 1: one loaded word, sarcasm, a rhetorical question or a prescription
             # is enough for opinion; weaker opinion signals (an intensifier, an emotional word)
             # decide only when they outweigh the signs of commentary.
-            strong = [x for x in opinion if x.name in _STRONG_OPINION]
+            strong = [x for x in opinion if x.name in engine.STRONG_OPINION]
             weight = lambda found: sum(RULE_WEIGHTS.get(f"sig:{x.name}", 0.0) for x in found)
             if strong or (opinion and weight(opinion) >= weight(commentary)):
                 label, named, step = "opinion", (strong + [x for x in opinion if x not in strong])[:4], 1

@@ -169,6 +169,16 @@ class LabelChoice(db.Model):  # type: ignore[name-defined]
     answer: Mapped[Answer] = relationship(back_populates="label_choices")
 
 
+class RateLimit(db.Model):  # type: ignore[name-defined]
+    """A rate-limit counter window (see quiz.ratelimit), shared by every app server."""
+
+    __tablename__ = "rate_limits"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[float] = mapped_column(Float)
+
+
 class PasswordReset(db.Model):  # type: ignore[name-defined]
     """A one-time code an instructor made for a learner; only its hash is kept."""
 

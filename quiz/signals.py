@@ -29,6 +29,10 @@ JUDGING_POLARITY = 0.3
 # Emotional words from VADER: strong valence on its -4..+4 scale.
 EMOTIONAL_VALENCE = 2.0
 MAX_SCARE_QUOTE_WORDS = 4
+#: Opinion signals that decide step 1 on their own: one loaded word, sarcasm, a rhetorical
+#: question, a prescription (DESIGN.md). Weaker ones (an intensifier, an emotional word) do not.
+STRONG_OPINION = frozenset({"judging word", "sarcasm marker", "writer's judgement", "prescription",
+                            "rhetorical question", "exclamation", "scare quotes"})
 
 
 @dataclass(frozen=True)
@@ -363,9 +367,21 @@ def masked_tokens(sentence: str) -> list[tuple[str, int, int]]:
 
 
 def features(sentence: str, signals: list[Signal] | None = None) -> list[Feature]:
-    """The readable model's features: the signals found, plus masked 1- to 3-grams."""
+    """The readable model's features: the signals found, two summaries of the writer's own
+    voice, plus masked 1- to 3-grams.
+
+    `own:opinion` is on when a strong opinion signal (STRONG_OPINION) stands in the writer's
+    own words, `own:commentary` when a commentary signal does: `find_signals` has already left
+    out what sits inside quotation marks or after "said that". Each points at its first signal.
+    """
     found = find_signals(sentence) if signals is None else signals
     result = [Feature(f"sig:{s.name}", s.start, s.end) for s in found]
+    strong = [s for s in found if s.kind == OPINION and s.name in STRONG_OPINION]
+    if strong:
+        result.append(Feature("own:opinion", strong[0].start, strong[0].end))
+    guesses = [s for s in found if s.kind == COMMENTARY]
+    if guesses:
+        result.append(Feature("own:commentary", guesses[0].start, guesses[0].end))
     tokens = [("<s>", 0, 0)] + masked_tokens(sentence) + [("</s>", len(sentence), len(sentence))]
     for n in (1, 2, 3):
         for i in range(len(tokens) - n + 1):

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from .. import accounts
 from ..db import db, writing
+from ..ratelimit import ACCOUNT_LIMIT, ADDRESS_LIMIT, JOIN_LIMIT, limits
 from ..security import safe_next
 from .forms import JoinCodeForm, JoinForm, LoginForm, PasswordForm, ResetForm
 
@@ -24,8 +25,18 @@ def sign_in(user) -> None:  # type: ignore[no-untyped-def]
 def login():  # type: ignore[no-untyped-def]
     form = LoginForm()
     if form.validate_on_submit():
-        user = accounts.authenticate(db.session, form.username.data or "", form.password.data or "")
+        username, address = (form.username.data or "").strip(), request.remote_addr or "-"
+        if not limits().allowed(ACCOUNT_LIMIT, "login-account", username):
+            flash(_("Too many wrong passwords for this account. Wait 15 minutes and try again, or ask your "
+                    "teacher for a reset code."), "error")
+            return render_template("auth/login.html", form=form), 429
+        if not limits().allowed(ADDRESS_LIMIT, "login-address", address):
+            flash(_("Too many failed sign-ins from this network. Wait 15 minutes and try again."), "error")
+            return render_template("auth/login.html", form=form), 429
+        user = accounts.authenticate(db.session, username, form.password.data or "")
         if user is None:
+            limits().hit(ACCOUNT_LIMIT, "login-account", username)
+            limits().hit(ADDRESS_LIMIT, "login-address", address)
             flash(_("That username and password do not match. Check both and try again, or ask your "
                     "teacher to reset your password."), "error")
         else:
@@ -53,6 +64,14 @@ def join():  # type: ignore[no-untyped-def]
     if request.method == "GET" and request.args.get("code"):
         form.code.data = request.args["code"]
     if form.validate_on_submit():
+        address = request.remote_addr or "-"
+        if not signed_in:
+            # counted before the write transaction: the counter may live in this same database
+            if not limits().allowed(JOIN_LIMIT, "join-address", address):
+                form.username.errors.append(_("Too many new accounts from this network in the last hour. "
+                                              "Wait a while and try again."))
+                return render_template("auth/join.html", form=form, signed_in=signed_in), 429
+            limits().hit(JOIN_LIMIT, "join-address", address)
         with writing():
             classroom = accounts.classroom_by_code(db.session, form.code.data or "")
             if classroom is None:
@@ -104,6 +123,10 @@ def reset():  # type: ignore[no-untyped-def]
     """A learner sets a new password with the one-time code their teacher made."""
     form = ResetForm()
     if form.validate_on_submit():
+        username = (form.username.data or "").strip()
+        if not limits().allowed(ACCOUNT_LIMIT, "reset-account", username):
+            flash(_("Too many wrong codes for this account. Wait 15 minutes, then try again."), "error")
+            return render_template("auth/reset.html", form=form), 429
         with writing():
             user = accounts.use_reset_code(db.session, form.username.data or "", form.code.data or "",
                                            form.password.data or "")
@@ -116,4 +139,5 @@ def reset():  # type: ignore[no-untyped-def]
                 sign_in(user)
                 flash(_("Your new password is set."), "info")
                 return redirect(url_for("learn.index"))
+        limits().hit(ACCOUNT_LIMIT, "reset-account", username)
     return render_template("auth/reset.html", form=form)
