@@ -4,14 +4,21 @@ from __future__ import annotations
 import re
 from typing import Optional
 
+from flask import current_app, has_app_context
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from . import models
 
-# A hash to compare against when the username does not exist, so both cases take as long.
-_DUMMY_HASH = generate_password_hash("not a real password")
+DEFAULT_HASH_METHOD = "scrypt:32768:8:1"  # Werkzeug's default: about 32 MiB and a fraction of a second
+
+
+def hash_password(password: str) -> str:
+    """A salted scrypt hash; PASSWORD_HASH_METHOD may lower its cost for tests only."""
+    method = current_app.config.get("PASSWORD_HASH_METHOD", DEFAULT_HASH_METHOD) if has_app_context() \
+        else DEFAULT_HASH_METHOD
+    return generate_password_hash(password, method=method)
 
 
 def normalise_username(username: str) -> str:
@@ -25,13 +32,14 @@ def find_user(session: Session, username: str) -> Optional[models.User]:
 def authenticate(session: Session, username: str, password: str) -> Optional[models.User]:
     user = find_user(session, username)
     if user is None:
-        check_password_hash(_DUMMY_HASH, password)
+        # compare against a hash anyway, so that a wrong username takes as long as a wrong password
+        check_password_hash(hash_password("not a real password"), password)
         return None
     return user if check_password_hash(user.password_hash, password) else None
 
 
 def create_user(session: Session, username: str, password: str, role: str = "learner") -> models.User:
-    user = models.User(username=normalise_username(username), password_hash=generate_password_hash(password),
+    user = models.User(username=normalise_username(username), password_hash=hash_password(password),
                        role=role)
     session.add(user)
     session.flush()
@@ -40,7 +48,7 @@ def create_user(session: Session, username: str, password: str, role: str = "lea
 
 def set_password(user: models.User, password: str) -> None:
     """New password; every other signed-in session of the account ends."""
-    user.password_hash = generate_password_hash(password)
+    user.password_hash = hash_password(password)
     user.session_version = (user.session_version or 1) + 1
 
 

@@ -21,7 +21,8 @@ def describe(loaded: LoadedSet) -> str:
     """One line for a set: its questions, label counts and guess score."""
     qset = loaded.set
     counts = ", ".join(f"{key} {n}" for key, n in qset.label_counts().items())
-    return (f"{loaded.file}: {qset.id}: {len(qset.questions)} questions; labels {counts}; "
+    n = len(qset.questions)
+    return (f"{loaded.file}: {qset.id}: {n} question{'s' * (n != 1)}; labels {counts}; "
             f"guess score {qset.guess_score():.0%}")
 
 
@@ -55,7 +56,8 @@ def check_command(paths: tuple[str, ...]) -> None:
         click.echo("No set files found (they end in .yaml or .yml).")
         sys.exit(1)
     questions = sum(len(loaded.set.questions) for loaded in result.loaded)
-    click.echo(f"OK: {len(result.loaded)} set{'s' * (len(result.loaded) != 1)}, {questions} questions")
+    click.echo(f"OK: {len(result.loaded)} set{'s' * (len(result.loaded) != 1)}, "
+               f"{questions} question{'s' * (questions != 1)}")
 
 
 @click.command("migrate")

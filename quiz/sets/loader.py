@@ -99,6 +99,22 @@ def _line(node: Node) -> int:
     return node.start_mark.line + 1
 
 
+def one_line(message: str) -> str:
+    """A message that stays on one line, whatever the values it quotes hold."""
+    return message.replace("\r", "\\r").replace("\n", "\\n")
+
+
+def is_null(node: Node) -> bool:
+    return isinstance(node, ScalarNode) and node.tag == "tag:yaml.org,2002:null"
+
+
+def reads_as(node: ScalarNode) -> str:
+    """What YAML made of an unquoted value: true, false, a number, a date..."""
+    if node.tag == "tag:yaml.org,2002:bool":
+        return "true" if node.value.lower() in ("yes", "y", "true", "on") else "false"
+    return _READS_AS.get(node.tag, "something other than text")
+
+
 class _Reader:
     """Walks one file's node tree, collecting problems instead of stopping at the first."""
 
@@ -109,15 +125,19 @@ class _Reader:
 
     def fault(self, at: Node | int, message: str) -> None:
         line = at if isinstance(at, int) else _line(at)
-        self.problems.append(Problem(self.file, line, message, self.question))
+        self.problems.append(Problem(self.file, line, one_line(message), self.question))
 
     # -- structure ---------------------------------------------------------------------------
 
     def mapping(self, node: Node, allowed: tuple[str, ...], required: tuple[str, ...],
-                what: str) -> dict[str, tuple[Node, Node]] | None:
-        """The keys of a mapping, each with (key node, value node); faults for the rest."""
+                what: str, place: str = "") -> dict[str, tuple[Node, Node]] | None:
+        """The keys of a mapping, each with (key node, value node); faults for the rest.
+
+        `place` ("item 2: ", "source: ") says where a nested mapping's faults are.
+        """
         if not isinstance(node, MappingNode):
-            self.fault(node, f"{what} must be a mapping of keys and values")
+            hint = ": start it with `format: 1`" if what == "the set file" else ""
+            self.fault(node, f"{place}{what} must be a mapping of keys and values{hint}")
             return None
         found: dict[str, tuple[Node, Node]] = {}
         for key_node, value_node in node.value:
@@ -126,16 +146,16 @@ class _Reader:
                 continue
             key = key_node.value
             if key in found:
-                self.fault(key_node, f"duplicate key '{key}' (first at line {_line(found[key][0])})")
+                self.fault(key_node, f"{place}duplicate key '{key}' (first at line {_line(found[key][0])})")
                 continue
             if key not in allowed:
-                self.fault(key_node, f"unknown key '{key}'{did_you_mean(key, allowed)}; "
+                self.fault(key_node, f"{place}unknown key '{key}'{did_you_mean(key, allowed)}; "
                                      f"allowed here: {', '.join(allowed)}")
                 continue
             found[key] = (key_node, value_node)
         for key in required:
             if key not in found:
-                self.fault(node, f"missing required key '{key}'")
+                self.fault(node, f"{place}missing required key '{key}'")
         return found
 
     def text(self, node: Node, key: str, limit: int, required: bool = True) -> str | None:
@@ -150,37 +170,39 @@ class _Reader:
                 return None
             return value
         if isinstance(node, ScalarNode):
-            if node.tag == "tag:yaml.org,2002:null":
+            if is_null(node):
                 if not required:
                     return None
-                if node.value in ("", "~"):
-                    self.fault(node, f"{key} is empty")
-                    return None
-            reads_as = _READS_AS.get(node.tag, "something other than text")
-            if node.tag == "tag:yaml.org,2002:bool":
-                reads_as = "true" if node.value.lower() in ("yes", "y", "true", "on") else "false"
-            self.fault(node, f"{key}: `{node.value}` reads as {reads_as} here, not text: "
+                self.fault(node, f"{key} is empty: write its text")
+                return None
+            self.fault(node, f"{key}: `{node.value}` reads as {reads_as(node)} here, not text: "
                              f"put it in quotes (\"{node.value}\")")
             return None
         self.fault(node, f"{key} must be text, not a {'list' if isinstance(node, SequenceNode) else 'mapping'}")
         return None
 
-    def text_list(self, node: Node, key: str, limit: int, allow_scalar: bool = False) -> list[str] | None:
-        if isinstance(node, ScalarNode) and node.tag == "tag:yaml.org,2002:null" and node.value in ("", "~", "null"):
+    def text_items(self, node: Node, key: str, limit: int,
+                   allow_scalar: bool = False) -> list[tuple[str, Node]] | None:
+        """A list of texts, each with its node (for the line of a fault); null is an empty list."""
+        if is_null(node):
             return []
         if allow_scalar and isinstance(node, ScalarNode):
             value = self.text(node, key, limit)
-            return None if value is None else [value]
+            return None if value is None else [(value, node)]
         if not isinstance(node, SequenceNode):
             self.fault(node, f"{key} must be a list, e.g. {key}: [\"...\", \"...\"]")
             return None
-        values = [self.text(item, f"{key} entry", limit) for item in node.value]
-        if any(v is None for v in values):
+        values = [(self.text(item, f"{key} entry", limit), item) for item in node.value]
+        if any(v is None for v, _node in values):
             return None
-        return [v for v in values if v is not None]
+        return values  # type: ignore[return-value]
+
+    def text_list(self, node: Node, key: str, limit: int) -> list[str] | None:
+        items = self.text_items(node, key, limit)
+        return None if items is None else [value for value, _node in items]
 
     def ident(self, node: Node, what: str) -> str | None:
-        value = self.text(node, what, 64 * 4)
+        value = self.text(node, what, 10_000)
         if value is None:
             return None
         if not ID_PATTERN.fullmatch(value):
@@ -189,7 +211,17 @@ class _Reader:
             return None
         return value
 
+    def not_text_of(self, node: Node, key: str, allowed: tuple[str, ...] | list[str]) -> bool:
+        """For a value with a fixed set of choices, YAML's surprise named with the choices."""
+        if isinstance(node, ScalarNode) and node.tag != STR and not is_null(node):
+            self.fault(node, f"{key}: `{node.value}` reads as {reads_as(node)} here, not text; "
+                             f"{key} must be one of: {', '.join(allowed)}")
+            return True
+        return False
+
     def choice_of(self, node: Node, key: str, allowed: tuple[str, ...] | list[str]) -> str | None:
+        if self.not_text_of(node, key, allowed):
+            return None
         value = self.text(node, key, 200)
         if value is None:
             return None
@@ -205,10 +237,12 @@ class _Reader:
         top = self.mapping(root, TOP_KEYS, ("format", "id", "title", "questions"), "the set file")
         if top is None:
             return None
-        get = lambda key: top[key][1] if key in top else None  # noqa: E731
+        get = lambda key: top[key][1] if key in top and not is_null(top[key][1]) else None  # noqa: E731
         if "format" in top:
             node = top["format"][1]
-            if not (isinstance(node, ScalarNode) and node.tag == "tag:yaml.org,2002:int" and node.value == "1"):
+            if isinstance(node, ScalarNode) and node.tag == STR and node.value.strip() == "1":
+                self.fault(node, "format must be the number 1, not text: write `format: 1` without quotes")
+            elif not (isinstance(node, ScalarNode) and node.tag == "tag:yaml.org,2002:int" and node.value == "1"):
                 self.fault(node, f"format `{getattr(node, 'value', '')}` is not supported: this release "
                                  "reads format 1 (write `format: 1`)")
         set_id = self.ident(top["id"][1], "set id") if "id" in top else None
@@ -240,7 +274,7 @@ class _Reader:
         return None if node is None else self.text(node, key, limit, required=False)
 
     def read_source(self, node: Node) -> Source | None:
-        found = self.mapping(node, SOURCE_KEYS, ("headline",), "source")
+        found = self.mapping(node, SOURCE_KEYS, ("headline",), "source", place="source: ")
         if found is None or "headline" not in found:
             return None
         headline = self.text(found["headline"][1], "source headline", MAX_TEXT["headline"])
@@ -249,8 +283,10 @@ class _Reader:
         date = None
         if "date" in found:
             date_node = found["date"][1]
-            if isinstance(date_node, ScalarNode):
-                date = None if date_node.tag == "tag:yaml.org,2002:null" else date_node.value
+            if isinstance(date_node, ScalarNode) and date_node.tag in (STR, "tag:yaml.org,2002:timestamp"):
+                date = date_node.value
+            elif isinstance(date_node, ScalarNode):
+                date = self.text(date_node, "source date", 100, required=False)
             else:
                 self.fault(date_node, "source date must be a date such as 2025-12-03, or text")
         url = self.optional_text(found.get("url", (None, None))[1], "source url", MAX_TEXT["url"])
@@ -398,6 +434,8 @@ class _Reader:
         return Question(id=qid, type=qtype, prompt=prompt, why=why, line=_line(node), **fields)
 
     def label(self, node: Node, key: str, label_keys: list[str]) -> str | None:
+        if self.not_text_of(node, key, label_keys):
+            return None
         value = self.text(node, key, 200)
         if value is None:
             return None
@@ -408,36 +446,40 @@ class _Reader:
         return value
 
     def accept(self, node: Node, label_keys: list[str]) -> list[str] | None:
-        if isinstance(node, ScalarNode) and node.tag == STR:
+        if isinstance(node, ScalarNode) and not is_null(node):
             found = self.label(node, "accept", label_keys)
             return None if found is None else [found]
-        values = self.text_list(node, "accept", 200)
-        if values is None:
+        if is_null(node):
+            return []
+        if not isinstance(node, SequenceNode):
+            self.fault(node, "accept must be a label or a list of labels, e.g. accept: [commentary]")
             return None
-        bad = [v for v in values if v not in label_keys]
-        for v in bad:
-            self.fault(node, f"accept '{v}' is not one of: {', '.join(label_keys)}{did_you_mean(v, label_keys)}")
-        return None if bad else list(dict.fromkeys(values))
+        values = [self.label(item, "accept", label_keys) for item in node.value]
+        return None if any(v is None for v in values) else list(dict.fromkeys(values))  # type: ignore[arg-type]
 
     def phrases(self, node: Node, key: str, statement: str | None) -> list[str] | None:
         """A spot answer or cues: phrases that must each occur in the statement."""
-        values = self.text_list(node, key if key == "answer" else "cues", MAX_TEXT["phrase"], allow_scalar=True)
-        if values is None:
+        if key == "answer" and is_null(node):
+            self.fault(node, "answer is empty: list the phrases to find, or write `answer: []` if there are none")
+            return None
+        items = self.text_items(node, key if key == "answer" else "cues", MAX_TEXT["phrase"], allow_scalar=True)
+        if items is None:
             return None
         if statement is None:
-            return values
-        missing = [v for v in values if not matching.contains(statement, v)]
-        for v in missing:
-            self.fault(node, f"{key} '{v}' is not a part of the statement: copy whole words exactly "
-                             "as they appear in it")
-        return None if missing else values
+            return [value for value, _node in items]
+        missing = [(v, n) for v, n in items if not matching.contains(statement, v)]
+        for value, entry in missing:
+            self.fault(entry, f"{key} '{value}' is not a part of the statement: copy whole words exactly "
+                              "as they appear in it")
+        return None if missing else [value for value, _node in items]
 
     def options(self, node: Node) -> list[str] | None:
         values = self.text_list(node, "options", MAX_TEXT["option"])
         if values is None:
             return None
         if not 2 <= len(values) <= len(LETTERS):
-            self.fault(node, f"options has {len(values)} entries; a choice needs 2 to {len(LETTERS)}")
+            self.fault(node, f"options has {len(values)} option{'s' * (len(values) != 1)}; "
+                             f"a choice needs 2 to {len(LETTERS)}")
             return None
         return values
 
@@ -450,7 +492,7 @@ class _Reader:
         ok = True
         for item in answer_nodes:
             if isinstance(item, ScalarNode) and item.tag == "tag:yaml.org,2002:int":
-                number = int(item.value) if item.value.isdigit() else 0
+                number = int(item.value) if item.value.isdigit() and len(item.value) < 4 else 0
                 hint = f"; write '{LETTERS[number - 1]}' for option {number}" if 1 <= number <= len(allowed) else ""
                 self.fault(item, f"answer {item.value} is a number, but options are lettered "
                                  f"a, b, c ...{hint}")
@@ -482,7 +524,8 @@ class _Reader:
         ok = True
         for number, item_node in enumerate(node.value, start=1):
             before = len(self.problems)
-            found = self.mapping(item_node, ITEM_KEYS, ("text", "answer", "why"), f"item {number}")
+            found = self.mapping(item_node, ITEM_KEYS, ("text", "answer", "why"), "a sort item",
+                                 place=f"item {number}: ")
             if found is None or not {"text", "answer", "why"} <= set(found):
                 ok = False
                 continue
@@ -512,7 +555,9 @@ def _prescan(text: str, reader: _Reader) -> bool:
             reader.fault(line, f"anchor &{event.anchor} is not allowed: write each value out in full")
             return False
         if getattr(event, "tag", None) is not None:
-            reader.fault(line, f"tag {event.tag} is not allowed: write plain values (quote text if needed)")
+            written = "!!" + event.tag[len("tag:yaml.org,2002:"):] if event.tag.startswith("tag:yaml.org,2002:") \
+                else event.tag
+            reader.fault(line, f"tag {written} is not allowed: write plain values (quote text if needed)")
             return False
         if isinstance(event, yaml.DocumentStartEvent):
             documents += 1
@@ -523,7 +568,7 @@ def _prescan(text: str, reader: _Reader) -> bool:
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_DEPTH:
-                reader.fault(line, f"nesting is deeper than {MAX_DEPTH} levels")
+                reader.fault(line, f"nesting is deeper than {MAX_DEPTH} levels: check the brackets and indentation")
                 return False
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
@@ -533,17 +578,25 @@ def _prescan(text: str, reader: _Reader) -> bool:
     return True
 
 
-def _yaml_problem(error: yaml.YAMLError) -> tuple[int, str]:
-    mark = getattr(error, "problem_mark", None)
-    line = mark.line + 1 if mark is not None else 1
-    problem = getattr(error, "problem", None) or str(error)
-    if "'\\t'" in problem or "\\t" in problem:
-        return line, "a tab character: indent with spaces, not tabs"
+def _yaml_problem(error: yaml.YAMLError, text: str) -> tuple[int, str]:
+    """The line and a plain-words message for a YAML syntax error."""
     if isinstance(error, yaml.reader.ReaderError):
-        return line, f"the file holds a character YAML does not allow (code {error.character!r}): remove it"
+        line = text[:error.position].count("\n") + 1
+        code = error.character if isinstance(error.character, int) else ord(error.character)
+        return line, f"the file holds a character YAML does not allow (U+{code:04X}): remove it"
+    mark = getattr(error, "problem_mark", None)
+    problem = getattr(error, "problem", None) or str(error)
+    context_mark = getattr(error, "context_mark", None)
+    if "end of stream" in problem and context_mark is not None:
+        mark = context_mark  # an unclosed quote or bracket: where it opened, not the file's end
+    line = mark.line + 1 if mark is not None else 1
+    if "'\\t'" in problem or "\\t" in problem:
+        return line, "a tab character: use spaces, not tabs (for indenting too)"
+    if "mapping values are not allowed here" in problem:
+        return line, "a colon followed by a space inside text: put the whole text in quotes"
     context = getattr(error, "context", None)
     detail = f"{problem} ({context})" if context else problem
-    return line, f"not valid YAML: {detail}"
+    return line, one_line(f"not valid YAML: {detail}")
 
 
 def load_set(data: bytes | str, file: str = "<set>") -> LoadedSet:
@@ -564,7 +617,7 @@ def load_set(data: bytes | str, file: str = "<set>") -> LoadedSet:
             raise SetFileError(reader.problems)
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as error:
-        line, message = _yaml_problem(error)
+        line, message = _yaml_problem(error, text)
         raise SetFileError([Problem(file, line, message)]) from None
     if root is None:
         raise SetFileError([Problem(file, 1, "the file is empty: a set starts with `format: 1`")])
@@ -581,15 +634,15 @@ def load_set(data: bytes | str, file: str = "<set>") -> LoadedSet:
 def set_warnings(qset: QuestionSet, file: str, root: Node) -> list[Problem]:
     """Paraphrased statements and sets a one-label guesser would pass."""
     warnings: list[Problem] = []
-    article = qset.article_text
+    article = matching.squash(qset.article_text)  # once: the article may be long
     if article:
         for question in qset.questions:
             sentences = [question.statement] if question.type == "label" else [i.text for i in question.items]
             for number, sentence in enumerate(sentences, start=1):
-                if not matching.in_article(sentence, article):
-                    item = f"item {number} " if question.type == "sort" else ""
-                    warnings.append(Problem(file, question.line, f"{item}is not word for word in the "
-                                            "article (a paraphrase can change the label)",
+                if matching.squash(sentence) not in article:
+                    what = f"item {number}" if question.type == "sort" else "the statement"
+                    warnings.append(Problem(file, question.line, f"{what} is not word for word in the article "
+                                            "(a paraphrase can change the label): copy it exactly",
                                             question.id, warning=True))
     guess = qset.guess_score()
     if guess > 0.5:

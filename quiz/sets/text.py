@@ -26,6 +26,9 @@ class Word(NamedTuple):
 def fold(text: str) -> str:
     """Text for comparison: quotes straightened and lower case, same length as the input."""
     straight = text.translate(_QUOTES)
+    lowered = straight.lower()
+    if len(lowered) == len(straight):
+        return lowered
     return "".join(c.lower() if len(c.lower()) == 1 else c for c in straight)
 
 
@@ -69,9 +72,13 @@ def marked_words(statement: str, phrases: list[str] | tuple[str, ...]) -> set[in
             if any(w.start < end and start < w.end for start, end in spans)}
 
 
+def squash(text: str) -> str:
+    """Text folded for comparison, with every run of spaces and line breaks made one space."""
+    return " ".join(fold(text).split())
+
+
 def in_article(sentence: str, article: str) -> bool:
     """True when the sentence stands word for word in the article (quotes, case, spacing aside)."""
-    squash = lambda s: " ".join(fold(s).split())  # noqa: E731 - a one-line normaliser
     return squash(sentence) in squash(article)
 
 
