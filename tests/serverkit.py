@@ -21,9 +21,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 BIN = Path(sys.executable).parent
+JOIN_CODE = "LOADTEST"
 CSRF = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
 POSITION = re.compile(r'name="position" value="(\d+)"')
 QUESTION_OF = re.compile(r"Question (\d+) of (\d+)")
+
+
+def load_size() -> int:
+    """200 learners as the issue asks; LOAD_LEARNERS lowers it for a quick local run."""
+    return int(os.environ.get("LOAD_LEARNERS", "200"))
 
 
 def free_port() -> int:

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from quiz import models
 from quiz.db import db
 
-from conftest import ROOT, csrf_token, join_as, post_form
+from support import ROOT, csrf_token, join_as, post_form
 
 
 def start(client, slug="sample") -> str:
@@ -167,7 +167,7 @@ def test_every_page_sends_a_strict_content_security_policy(client, sample_set, p
 
 def test_class_only_sets_are_hidden_from_those_not_assigned(app, tmp_path, make_class):
     from quiz.importer import import_paths
-    from conftest import SAMPLE_SET
+    from support import SAMPLE_SET
 
     path = tmp_path / "hidden.yaml"
     path.write_text(SAMPLE_SET.replace("id: sample", "id: hidden\nvisibility: classes", 1), encoding="utf-8")

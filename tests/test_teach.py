@@ -11,7 +11,7 @@ from sqlalchemy import func, inspect, select, text
 from quiz import accounts, models
 from quiz.db import db
 
-from conftest import SAMPLE_SET, csrf_token, join_as, post_form
+from support import SAMPLE_SET, csrf_token, join_as, post_form
 
 PASSWORD = "teacher-password"
 

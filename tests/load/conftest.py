@@ -1,15 +1,13 @@
 """Shared pieces of the load, crash and deployment tests: a world of classes on real servers."""
 from __future__ import annotations
 
-import os
-
 import pytest
 from sqlalchemy import select
 
 from quiz import accounts, create_app, models
 from quiz.db import db
 
-JOIN_CODE = "LOADTEST"
+from serverkit import JOIN_CODE
 
 
 def make_class_for(database_url: str, set_id: str = "load") -> None:
@@ -26,11 +24,6 @@ def make_class_for(database_url: str, set_id: str = "load") -> None:
         db.session.add(models.Assignment(classroom_id=classroom.id, set_id=qset.id, attempts_allowed=1))
         db.session.commit()
         db.engine.dispose()
-
-
-def load_size() -> int:
-    """200 learners as the issue asks; LOAD_LEARNERS lowers it for a quick local run."""
-    return int(os.environ.get("LOAD_LEARNERS", "200"))
 
 
 @pytest.fixture

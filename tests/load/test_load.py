@@ -14,8 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import create_engine, func, select, text
 
-from conftest import JOIN_CODE, load_size
-from serverkit import Learner, Server, right_label
+from serverkit import JOIN_CODE, Learner, Server, load_size, right_label
 
 QUESTIONS = 20
 
