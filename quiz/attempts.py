@@ -14,7 +14,7 @@ from typing import Any, Iterable, Optional
 
 from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from . import models
 from .scoring import score
@@ -168,11 +168,6 @@ def item_question(item: models.AttemptItem) -> Question:
     return question_from_parts(version.question.key, version.asked, version.feedback)
 
 
-def next_position(attempt: models.Attempt) -> Optional[int]:
-    """The first question not yet answered, or None when every one is."""
-    return next((item.position for item in attempt.items if item.answer is None), None)
-
-
 def record_answer(session: Session, item: models.AttemptItem, response: Any) -> bool:
     """Stores an answer unless the item has one; True if this call stored it.
 
@@ -289,6 +284,42 @@ def label_sentences(results: list[LabelResult], labels: dict[str, Label]) -> lis
 
 def attempt_guess_score(questions: list[Question], labels: dict[str, Label]) -> float:
     return guess_score(questions, list(labels))
+
+
+@dataclass
+class AttemptProgress:
+    """Where an attempt stands: which positions are answered, without loading every question."""
+
+    item_ids: list[int]
+    answered: list[bool]
+
+    @property
+    def total(self) -> int:
+        return len(self.item_ids)
+
+    @property
+    def done(self) -> int:
+        return sum(self.answered)
+
+    @property
+    def next_position(self) -> Optional[int]:
+        return next((n for n, done in enumerate(self.answered) if not done), None)
+
+
+def attempt_progress(session: Session, attempt_id: int) -> AttemptProgress:
+    rows = session.execute(
+        select(models.AttemptItem.id, models.Answer.id)
+        .outerjoin(models.Answer, models.Answer.item_id == models.AttemptItem.id)
+        .where(models.AttemptItem.attempt_id == attempt_id).order_by(models.AttemptItem.position)).all()
+    return AttemptProgress([item_id for item_id, _a in rows], [answer_id is not None for _i, answer_id in rows])
+
+
+def load_item(session: Session, item_id: int) -> models.AttemptItem:
+    """One item with what its page shows: the version, its question and set, the answer."""
+    return session.scalar(select(models.AttemptItem).where(models.AttemptItem.id == item_id).options(
+        joinedload(models.AttemptItem.answer),
+        joinedload(models.AttemptItem.version).joinedload(models.QuestionVersion.question)
+        .joinedload(models.Question.question_set)))
 
 
 def load_attempt(session: Session, attempt_id: int) -> Optional[models.Attempt]:

@@ -37,8 +37,10 @@ def visible_set_or_404(slug: str) -> models.QuestionSet:
     return qset
 
 
-def own_attempt_or_404(attempt_id: int) -> models.Attempt:
-    attempt = service.load_attempt(db.session, attempt_id)
+def own_attempt_or_404(attempt_id: int, everything: bool = False) -> models.Attempt:
+    """The attempt if it is this person's; with `everything`, its items and answers loaded too."""
+    attempt = (service.load_attempt(db.session, attempt_id) if everything
+               else db.session.get(models.Attempt, attempt_id))
     if attempt is None or not service.owns(attempt, signed_in_user(), practice_token()):
         abort(404)
     return attempt
@@ -92,14 +94,15 @@ def start(slug: str):  # type: ignore[no-untyped-def]
     return redirect(url_for("learn.take", attempt_id=attempt.id))
 
 
-def render_question(attempt: models.Attempt, item: models.AttemptItem, problem: str | None = None,
-                    status: int = 200):  # type: ignore[no-untyped-def]
+def render_question(attempt: models.Attempt, progress: service.AttemptProgress, position: int,
+                    problem: str | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+    item = service.load_item(db.session, progress.item_ids[position])
     question = service.item_question(item)
     labels = service.set_labels(item.version.question.question_set)
     return render_template("learn/question.html", attempt=attempt, item=item, question=question,
-                           labels=labels, problem=problem, answer=item.answer,
+                           labels=labels, problem=problem, answer=item.answer, progress=progress,
                            show_feedback=item.answer is not None and attempt.feedback == "immediate",
-                           next_position=service.next_position(attempt)), status
+                           next_position=progress.next_position), status
 
 
 @bp.route("/attempts/<int:attempt_id>/", methods=["GET", "POST"])
@@ -109,20 +112,21 @@ def take(attempt_id: int):  # type: ignore[no-untyped-def]
         return redirect(url_for("learn.review", attempt_id=attempt.id))
     if request.method == "POST":
         return answer(attempt)
+    progress = service.attempt_progress(db.session, attempt.id)
     wanted = request.args.get("q", "")
-    if wanted.isdigit() and int(wanted) < len(attempt.items) and attempt.items[int(wanted)].answer is not None:
-        return render_question(attempt, attempt.items[int(wanted)])
-    position = service.next_position(attempt)
-    if position is None:
+    if wanted.isdigit() and int(wanted) < progress.total and progress.answered[int(wanted)]:
+        return render_question(attempt, progress, int(wanted))
+    if progress.next_position is None:
         return render_template("learn/finish.html", attempt=attempt)
-    return render_question(attempt, attempt.items[position])
+    return render_question(attempt, progress, progress.next_position)
 
 
 def answer(attempt: models.Attempt):  # type: ignore[no-untyped-def]
+    progress = service.attempt_progress(db.session, attempt.id)
     position = request.form.get("position", "")
-    if not position.isdigit() or int(position) >= len(attempt.items):
+    if not position.isdigit() or int(position) >= progress.total:
         abort(400)
-    item = attempt.items[int(position)]
+    item = service.load_item(db.session, progress.item_ids[int(position)])
     if item.answer is not None:
         flash(_("You had already answered this question; your first answer is kept."), "info")
         return redirect(url_for("learn.take", attempt_id=attempt.id, q=item.position))
@@ -131,7 +135,7 @@ def answer(attempt: models.Attempt):  # type: ignore[no-untyped-def]
     try:
         response = read_response(request.form, question, list(labels))
     except AnswerProblem as problem:
-        return render_question(attempt, item, problem=str(problem), status=422)
+        return render_question(attempt, progress, item.position, problem=str(problem), status=422)
     with writing():
         item = db.session.get(models.AttemptItem, item.id)  # fresh, inside the write transaction
         if not service.record_answer(db.session, item, response):
@@ -153,7 +157,7 @@ def finish(attempt_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/attempts/<int:attempt_id>/review")
 def review(attempt_id: int):  # type: ignore[no-untyped-def]
-    attempt = own_attempt_or_404(attempt_id)
+    attempt = own_attempt_or_404(attempt_id, everything=True)
     if attempt.finished_at is None:
         return redirect(url_for("learn.take", attempt_id=attempt.id))
     labels = service.set_labels(attempt.question_set)
