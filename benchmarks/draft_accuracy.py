@@ -17,12 +17,13 @@ import argparse
 import csv
 import sys
 import time
+from functools import lru_cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from quiz.draft import Suggester, rules_model, trained_model
+from quiz.draft import Suggester, nlp_suggester, rules_model, trained_model
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "checkthat-2025-en"
 DEFAULT_QUESTIONS = ROOT / "questions"
@@ -59,7 +60,8 @@ def scores(gold: list[int], predicted: list[int]) -> dict[str, float]:
     return result
 
 
-def suggesters() -> list[Suggester]:
+@lru_cache(maxsize=1)
+def suggesters() -> tuple[Suggester, ...]:
     found = [Suggester(rules_model())]
     model = trained_model()
     if model is None:
@@ -67,15 +69,10 @@ def suggesters() -> list[Suggester]:
     else:
         found.append(Suggester(model))
     try:
-        from quiz.draft import nlp_suggester
-        nlp = nlp_suggester()
-    except ImportError:
-        nlp = None
-    if nlp is None:
-        print("(no nlp suggester: the optional quiz[nlp] extra is not built yet)")
-    else:
-        found.append(nlp)
-    return found
+        found.append(nlp_suggester())
+    except ImportError as error:
+        print(f"(no nlp model: {error}; install the quiz[nlp] extra to measure it)")
+    return tuple(found)
 
 
 def benchmark_checkthat(data: Path, split: str = "dev_test") -> None:
@@ -128,16 +125,15 @@ def benchmark_seed_sets(questions: Path) -> None:
         return
     print(f"{'suggester':<16} {'label':<11} {'n':>4} {'same':>6} {'accepted':>9}")
     for suggester in suggesters():
+        drafted_all = [suggester.suggest(s).label for s, _a, _acc in decisions]
         for label in ("fact", "commentary", "opinion"):
-            mine = [(s, a, acc) for s, a, acc in decisions if a == label]
+            mine = [(d, a, acc) for d, (_s, a, acc) in zip(drafted_all, decisions) if a == label]
             if not mine:
                 continue
-            drafted = [suggester.suggest(s).label for s, _a, _acc in mine]
-            same = sum(1 for d, (_s, a, _acc) in zip(drafted, mine) if d == a)
-            accepted = sum(1 for d, (_s, a, acc) in zip(drafted, mine) if d == a or d in acc)
+            same = sum(1 for d, a, _acc in mine if d == a)
+            accepted = sum(1 for d, a, acc in mine if d == a or d in acc)
             print(f"{suggester.model.name:<16} {label:<11} {len(mine):>4} {same / len(mine):>6.0%} "
                   f"{accepted / len(mine):>9.0%}")
-        drafted_all = [suggester.suggest(s).label for s, _a, _acc in decisions]
         binary = sum(1 for d, (_s, a, _acc) in zip(drafted_all, decisions) if (d == "fact") == (a == "fact"))
         print(f"{suggester.model.name:<16} {'fact vs not':<11} {len(decisions):>4} {binary / len(decisions):>6.0%}")
 

