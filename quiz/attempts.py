@@ -106,7 +106,7 @@ def start_attempt(session: Session, qset: models.QuestionSet, user: Optional[mod
     questions = qset.current_questions
     versions = [q.current for q in questions]
     shuffle = bool(assignment and assignment.shuffle)
-    rng = rng or random.Random(secrets.randbits(64))
+    rng = rng or random.Random(secrets.randbits(64))  # question order, not a secret  # nosec B311
     if shuffle:
         rng.shuffle(versions)
     attempt = models.Attempt(set_id=qset.id, user_id=user.id if user else None,

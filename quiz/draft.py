@@ -592,7 +592,7 @@ def draft_set(raw: str, *, set_id: str | None = None, title: str | None = None,
     w("questions:")
     for s in labelled:
         sug = s.suggestion
-        assert sug is not None
+        assert sug is not None  # type narrowing: labelled sentences carry a suggestion  # nosec B101
         w(f"  # {_comment(sug.comment())}")
         w(f"  - id: {yaml_quote(_label_id(s))}")
         w(f"    type: {yaml_quote('label')}")
@@ -605,7 +605,7 @@ def draft_set(raw: str, *, set_id: str | None = None, title: str | None = None,
     spots = _spot_sentences(labelled, room)
     for s in spots:
         sug = s.suggestion
-        assert sug is not None
+        assert sug is not None  # type narrowing: labelled sentences carry a suggestion  # nosec B101
         phrases = _cue_phrases([x for x in sug.signals if x.kind in (OPINION, COMMENTARY)])
         found = [x for x in sug.signals if x.kind in (OPINION, COMMENTARY) and x.phrase in phrases]
         w(f"  # spot: strongest cues in sentence {s.number} (signal strength {sug.strength:.1f}); "
@@ -632,7 +632,7 @@ def draft_set(raw: str, *, set_id: str | None = None, title: str | None = None,
             w("    items:")
             for s in chunk:
                 sug = s.suggestion
-                assert sug is not None
+                assert sug is not None  # type narrowing: labelled sentences carry a suggestion  # nosec B101
                 w(f"      # {_comment(sug.comment())}")
                 w(f"      - text: {yaml_quote(s.text)}")
                 w(f"        answer: {yaml_quote(sug.label)}")

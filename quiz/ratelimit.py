@@ -55,7 +55,7 @@ class DatabaseStorage(Storage):
                      .returning(rate_limits.c.count))
         with self.engine.begin() as connection:
             count = connection.execute(statement).scalar_one()
-            if random.random() < 0.01:  # now and then, forget windows long gone
+            if random.random() < 0.01:  # now and then, forget windows long gone  # nosec B311
                 connection.execute(delete(rate_limits).where(rate_limits.c.expires_at < now - 3600))
         return int(count)
 
