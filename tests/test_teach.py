@@ -299,3 +299,38 @@ def test_instructor_commands(runner, tmp_path):
     assert "at least 8 characters" in runner.invoke(args=["set-password", "ms.jones", "--password-file", str(secret)]).output
     result = runner.invoke(args=["create-instructor", "newbie"], input="pass-word-1\npass-word-1\n")
     assert result.exit_code == 0, result.output
+
+
+def test_an_instructor_sets_a_time_zone_and_times_follow_it(app, world):
+    teacher = sign_in(app.test_client(), "teacher")
+    page = teacher.get("/account").get_data(as_text=True)
+    assert "Europe/Paris" in page
+    token = csrf_token(teacher, "/account")
+    teacher.post("/account/timezone", data={"csrf_token": token, "tz-csrf_token": token, "tz-timezone": "Europe/Paris"})
+    with app.app_context():
+        assert accounts.find_user(db.session, "teacher").timezone == "Europe/Paris"
+    # an assignment opening at 09:00 Paris time is stored as 08:00 UTC (winter)
+    post_form(teacher, f"/teach/classes/{world['class']}/", {
+        "set_id": "sample", "feedback": "immediate", "counts": "best", "opens_at": "2026-01-15T09:00"},
+        action=f"/teach/classes/{world['class']}/assignments")
+    with app.app_context():
+        assignment = db.session.scalar(select(models.Assignment).where(models.Assignment.classroom_id == world["class"]))
+        assert models.as_utc(assignment.opens_at).isoformat() == "2026-01-15T08:00:00+00:00"
+    learner = app.test_client()
+    join_as(learner, "tz-learner")
+    assert learner.post("/account/timezone", data={"csrf_token": csrf_token(learner, "/account"),
+                                                   "tz-timezone": "UTC"}).status_code == 404
+
+
+def test_quiz_export_writes_the_same_csv_as_the_web(app, world, runner, tmp_path):
+    client = app.test_client()
+    join_as(client, "cli-learner")
+    take(client, answers=RIGHT)
+    teacher = sign_in(app.test_client(), "teacher")
+    for kind in ("results", "responses"):
+        web = teacher.get(f"/teach/classes/{world['class']}/{kind}.csv").get_data(as_text=True)
+        out = tmp_path / f"{kind}.csv"
+        result = runner.invoke(args=["export", str(world["class"]), kind, "-o", str(out)])
+        assert result.exit_code == 0, result.output
+        assert out.read_bytes().decode("utf-8") == web
+    assert "no class has the id 999" in runner.invoke(args=["export", "999", "results"]).output

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField, SubmitField
+from wtforms import PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 
 USERNAME_RULE = Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
@@ -58,3 +58,9 @@ class ResetForm(FlaskForm):
                             validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
                             render_kw={"autocomplete": "new-password"})
     submit = SubmitField(_l("Set my new password"))
+
+
+class TimezoneForm(FlaskForm):
+    """An instructor's own time zone, for opening and closing times and every time shown."""
+    timezone = SelectField(_l("Your time zone"), validators=[DataRequired()])
+    submit = SubmitField(_l("Save time zone"))

@@ -1,7 +1,7 @@
 """Routes: /login, /logout, /join, /account."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -9,7 +9,7 @@ from .. import accounts
 from ..db import db, writing
 from ..ratelimit import ACCOUNT_LIMIT, ADDRESS_LIMIT, JOIN_LIMIT, limits
 from ..security import safe_next
-from .forms import JoinCodeForm, JoinForm, LoginForm, PasswordForm, ResetForm
+from .forms import JoinCodeForm, JoinForm, LoginForm, PasswordForm, ResetForm, TimezoneForm
 
 bp = Blueprint("auth", __name__)
 
@@ -100,6 +100,35 @@ def joined(outcome: str, name: str):  # type: ignore[no-untyped-def]
     return redirect(url_for("learn.index"))
 
 
+def timezone_form() -> TimezoneForm:
+    from zoneinfo import available_timezones
+
+    from wtforms.fields.choices import SelectChoice
+
+    form = TimezoneForm(prefix="tz", timezone=current_user.timezone or "")
+    form.timezone.choices = [SelectChoice("", _("The site's default"))] + [
+        SelectChoice(name, name) for name in sorted(available_timezones()) if "/" in name or name == "UTC"]
+    return form
+
+
+@bp.post("/account/timezone")
+@login_required
+def set_timezone():  # type: ignore[no-untyped-def]
+    if not current_user.is_instructor:
+        abort(404)
+    form = timezone_form()
+    form.timezone.validators = []  # "" (the default) is a valid choice
+    if form.validate_on_submit():
+        with writing():
+            user = db.session.merge(current_user._get_current_object())
+            user.timezone = form.timezone.data or None
+            db.session.commit()
+        flash(_("Times are now shown in %(zone)s.", zone=form.timezone.data or _("the site's default")), "info")
+    else:
+        flash(_("Choose a time zone from the list."), "error")
+    return redirect(url_for("auth.account"))
+
+
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
 def account():  # type: ignore[no-untyped-def]
@@ -115,7 +144,8 @@ def account():  # type: ignore[no-untyped-def]
             sign_in(user)
             flash(_("Your password is changed. Other devices signed in as you are signed out."), "info")
             return redirect(url_for("auth.account"))
-    return render_template("auth/account.html", form=form)
+    return render_template("auth/account.html", form=form,
+                           zone=timezone_form() if current_user.is_instructor else None)
 
 
 @bp.route("/reset", methods=["GET", "POST"])
