@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Flask, current_app
-from flask_babel import Babel
+from flask_babel import Babel, get_locale
 from flask_login import current_user
 from sqlalchemy import text
 
@@ -19,12 +19,26 @@ babel = Babel()
 def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "en")
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(PACKAGE_DIR / "translations"))
-    babel.init_app(app, locale_selector=lambda: "en")
+    babel.init_app(app, locale_selector=choose_locale)
     app.static_folder = str(PACKAGE_DIR / "static")
     app.jinja_env.filters["localtime"] = localtime
-    app.jinja_env.globals.update(marked_segments=marked_segments, word_segments=word_segments,
+    app.jinja_env.globals.update(marked_segments=marked_segments, word_segments=word_segments, get_locale=get_locale,
                                  letters="abcdefghijklmnopqrstuvwxyz")
     app.add_url_rule("/healthz", "healthz", healthz)
+
+
+def available_locales() -> list[str]:
+    """English, and every language with a compiled catalogue in quiz/translations/."""
+    folder = PACKAGE_DIR / "translations"
+    return ["en"] + sorted(p.name for p in folder.iterdir() if (p / "LC_MESSAGES" / "messages.mo").exists()) \
+        if folder.is_dir() else ["en"]
+
+
+def choose_locale() -> str:
+    """The browser's preferred language among those the site has."""
+    from flask import request
+
+    return request.accept_languages.best_match(available_locales()) or "en"
 
 
 def display_zone() -> ZoneInfo:
