@@ -33,6 +33,8 @@ LANGUAGE_PATTERN = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
 URL_PATTERN = re.compile(r"https?://[^\s/?#]+[^\s]*")
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
+# libyaml's parser when PyYAML has it (it reads the same YAML 1.1, several times faster)
+FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 STR = "tag:yaml.org,2002:str"
 _READS_AS = {"tag:yaml.org,2002:bool": "true/false", "tag:yaml.org,2002:int": "a number",
              "tag:yaml.org,2002:float": "a number", "tag:yaml.org,2002:null": "null (nothing)",
@@ -546,7 +548,7 @@ def _prescan(text: str, reader: _Reader) -> bool:
     """Refuses anchors, aliases, tags, extra documents and deep nesting before composing."""
     depth = 0
     documents = 0
-    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+    for event in yaml.parse(text, Loader=FAST_LOADER):
         line = event.start_mark.line + 1
         if isinstance(event, yaml.AliasEvent):
             reader.fault(line, f"alias *{event.anchor} is not allowed: write the value out in full")
@@ -590,10 +592,13 @@ def _yaml_problem(error: yaml.YAMLError, text: str) -> tuple[int, str]:
     if "end of stream" in problem and context_mark is not None:
         mark = context_mark  # an unclosed quote or bracket: where it opened, not the file's end
     line = mark.line + 1 if mark is not None else 1
-    if "'\\t'" in problem or "\\t" in problem:
+    line = min(line, text.count("\n") + 1)  # an error at the end of the file is on its last line
+    if "'\\t'" in problem or "\\t" in problem or "tab character" in problem:
         return line, "a tab character: use spaces, not tabs (for indenting too)"
-    if "mapping values are not allowed here" in problem:
+    if "mapping values are not allowed" in problem:
         return line, "a colon followed by a space inside text: put the whole text in quotes"
+    if "maximum nesting depth" in problem:
+        return line, f"nesting is deeper than {MAX_DEPTH} levels: check the brackets and indentation"
     context = getattr(error, "context", None)
     detail = f"{problem} ({context})" if context else problem
     return line, one_line(f"not valid YAML: {detail}")
@@ -615,7 +620,7 @@ def load_set(data: bytes | str, file: str = "<set>") -> LoadedSet:
     try:
         if not _prescan(text, reader):
             raise SetFileError(reader.problems)
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=FAST_LOADER)
     except yaml.YAMLError as error:
         line, message = _yaml_problem(error, text)
         raise SetFileError([Problem(file, line, message)]) from None
