@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from . import models
 from .db import writing
-from .sets import CheckResult, LoadedSet, Problem, check_paths
+from .sets import CheckResult, LoadedSet, Problem, check_sets, load_path, load_set, set_files
 
 
 class ImportConflict(Exception):
@@ -53,7 +53,8 @@ def import_set(session: Session, loaded: LoadedSet, origin: str = "site", path: 
     A site set is replaced only by a site file, an uploaded set only by its owner's upload.
     """
     qset = loaded.set
-    row = session.scalar(select(models.QuestionSet).where(models.QuestionSet.slug == qset.id))
+    row = session.scalar(select(models.QuestionSet).where(models.QuestionSet.slug == qset.id).options(
+        selectinload(models.QuestionSet.questions).selectinload(models.Question.versions)))
     if row is not None and (row.origin != origin or row.owner_id != owner_id):
         whose = "a site set" if row.origin == "site" else "a set another instructor uploaded"
         raise ImportConflict(f"set id '{qset.id}' is already used by {whose}: give this set another id")
@@ -94,24 +95,29 @@ def import_set(session: Session, loaded: LoadedSet, origin: str = "site", path: 
     return status
 
 
-def import_checked(session: Session, result: CheckResult, origin: str = "site") -> ImportReport:
-    """Imports each set that checked clean in a transaction of its own."""
-    report = ImportReport(errors=list(result.errors))
+def import_checked(session: Session, result: CheckResult, origin: str = "site",
+                   unchanged: list[str] | None = None) -> ImportReport:
+    """Imports every set that checked clean, in one transaction.
+
+    Each set goes in under a savepoint of its own, so a set whose id belongs to someone else is
+    skipped without undoing the others; bad files never got this far.
+    """
+    report = ImportReport(errors=list(result.errors), unchanged=list(unchanged or []))
     report.skipped.extend(sorted({e.file for e in result.errors}))
-    for loaded in result.loaded:
-        try:
-            with writing():
-                status = import_set(session, loaded, origin, path=loaded.file)
-                session.commit()
-        except ImportConflict as conflict:
-            session.rollback()
-            report.errors.append(Problem(loaded.file, loaded.id_line, str(conflict)))
-            report.skipped.append(loaded.file)
-            continue
-        except Exception:
-            session.rollback()
-            raise
-        getattr(report, status).append(qset_name(loaded))
+    done: list[tuple[str, str]] = []
+    with writing():
+        for loaded in result.loaded:
+            try:
+                with session.begin_nested():
+                    status = import_set(session, loaded, origin, path=loaded.file)
+            except ImportConflict as conflict:
+                report.errors.append(Problem(loaded.file, loaded.id_line, str(conflict)))
+                report.skipped.append(loaded.file)
+                continue
+            done.append((status, qset_name(loaded)))
+        session.commit()
+    for status, name in done:
+        getattr(report, status).append(name)
     return report
 
 
@@ -120,5 +126,26 @@ def qset_name(loaded: LoadedSet) -> str:
 
 
 def import_paths(session: Session, paths: list[str | Path], origin: str = "site") -> ImportReport:
-    """Validates the files, then imports the good ones (a bad file imports nothing of itself)."""
-    return import_checked(session, check_paths(paths), origin)
+    """Validates the files, then imports the good ones (a bad file imports nothing of itself).
+
+    A file whose bytes are those of a set already imported is reported unchanged without being
+    parsed again; its set id still counts when looking for ids used twice.
+    """
+    known = dict(session.execute(select(models.QuestionSet.digest, models.QuestionSet.slug)
+                                 .where(models.QuestionSet.origin == origin)).all())
+    session.rollback()  # end the read: the import takes the write lock from the start
+    sources, unchanged, taken = [], [], {}
+    for path in set_files(paths):
+        try:
+            data = path.read_bytes()
+        except OSError:
+            sources.append((str(path), lambda p=path: load_path(p)))
+            continue
+        slug = known.get(hashlib.sha256(data).hexdigest())
+        if slug is not None and slug not in taken:
+            taken[slug] = str(path)
+            unchanged.append(f"{slug} ({path.name})")
+        else:
+            sources.append((str(path), lambda d=data, p=path: load_set(d, str(p))))
+    result = check_sets(sources, taken=taken)
+    return import_checked(session, result, origin, unchanged=unchanged)

@@ -696,8 +696,12 @@ class CheckResult:
         return [w for loaded in self.loaded for w in loaded.warnings]
 
 
-def check_sets(sources: list[tuple[str, Callable[[], LoadedSet]]]) -> CheckResult:
-    """Loads every source, then refuses set ids used by more than one file."""
+def check_sets(sources: list[tuple[str, Callable[[], LoadedSet]]],
+               taken: dict[str, str] | None = None) -> CheckResult:
+    """Loads every source, then refuses set ids used by more than one file.
+
+    `taken` names set ids already claimed by files not loaded here (id -> file).
+    """
     loaded: list[LoadedSet] = []
     errors: list[Problem] = []
     for _name, load in sources:
@@ -705,15 +709,14 @@ def check_sets(sources: list[tuple[str, Callable[[], LoadedSet]]]) -> CheckResul
             loaded.append(load())
         except SetFileError as error:
             errors.extend(error.problems)
-    first: dict[str, LoadedSet] = {}
+    first: dict[str, str] = {slug: file for slug, file in (taken or {}).items()}
     unique: list[LoadedSet] = []
     for item in loaded:
         if item.set.id in first:
-            other = first[item.set.id]
             errors.append(Problem(item.file, item.id_line, f"duplicate set id '{item.set.id}' "
-                                  f"(also in {other.file}:{other.id_line})"))
+                                  f"(also in {first[item.set.id]})"))
         else:
-            first[item.set.id] = item
+            first[item.set.id] = f"{item.file}:{item.id_line}"
             unique.append(item)
     return CheckResult(loaded=unique, errors=errors)
 
