@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from . import models
+from .scoring import percent
 from .views_time import iso
 
 RESULTS_HEADER = ["class", "learner", "set", "attempt", "started", "finished", "score", "points", "possible"]
@@ -63,8 +64,8 @@ def results_rows(session: Session, classroom: models.Classroom) -> list[list[Any
         .order_by(models.User.username, models.QuestionSet.slug, models.Attempt.started_at, models.Attempt.id))
     out = []
     for username, slug, n, started, finished, points, possible in rows:
-        percent = f"{round(100 * (points or 0) / possible)}%" if finished and possible else ""
-        out.append([classroom.name, username, slug, n, iso(started), iso(finished), percent,
+        shown = f"{percent(points or 0, possible)}%" if finished and possible else ""
+        out.append([classroom.name, username, slug, n, iso(started), iso(finished), shown,
                     "" if points is None else round(points, 4), possible])
     return out
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from . import attempts as service
 from . import models
+from .scoring import percent
 from .sets.model import STANDARD_LABELS
 
 CHART_WIDTH, CHART_HEIGHT, CHART_PAD = 560, 220, 36
@@ -57,9 +58,9 @@ def learner_progress(session: Session, user: models.User) -> Progress:
                 for chosen, n in result.taken_for.items():
                     confusions[(result.label.key, chosen)] = confusions.get((result.label.key, chosen), 0) + n
         title = qset.title if qset else gettext("Practise my mistakes")
-        percent = (round(100 * (attempt.points or 0) / attempt.possible)
-                   if attempt.finished_at is not None and attempt.possible else None)
-        progress.rows.append(AttemptRow(attempt, title, attempt.started_at, percent, accuracy))
+        shown = (percent(attempt.points or 0, attempt.possible)
+                 if attempt.finished_at is not None and attempt.possible else None)
+        progress.rows.append(AttemptRow(attempt, title, attempt.started_at, shown, accuracy))
     if confusions:
         (truth, chosen), n = max(confusions.items(), key=lambda kv: kv[1])
         progress.confusion = ngettext(

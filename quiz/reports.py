@@ -15,6 +15,7 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from . import models
+from .scoring import percent
 
 MIN_FOR_DISCRIMINATION = 5
 MIN_FOR_RELIABILITY = 3
@@ -93,13 +94,14 @@ def class_matrix(session: Session, classroom: models.Classroom) -> tuple[list, d
     averages: dict[int, Optional[int]] = {}
     for assignment in classroom.assignments:
         counted = counted_attempts(assignment)
-        percents = []
+        ratios = []
         for user_id, points, possible in session.execute(select(counted.c.user_id, counted.c.points, counted.c.possible)):
-            percent = round(100 * (points or 0) / possible) if possible else 0
+            ratio = (points or 0) / possible if possible else 0.0
             cell = cells.setdefault((user_id, assignment.id), Cell())
-            cell.percent, cell.status = percent, "done"
-            percents.append(percent)
-        averages[assignment.id] = round(sum(percents) / len(percents)) if percents else None
+            cell.percent, cell.status = percent(ratio, 1), "done"
+            ratios.append(ratio)
+        # the average of the exact scores, rounded once: the same figure as the set report's mean
+        averages[assignment.id] = percent(sum(ratios) / len(ratios), 1) if ratios else None
     return list(learners), cells, averages
 
 
@@ -184,7 +186,7 @@ def set_report(session: Session, assignment: models.Assignment) -> SetReport:
 
     report = SetReport(learners=learners, distribution=distribution, questions=stats)
     if learners:
-        report.mean_percent = round(100 * (totals[3] or 0))
+        report.mean_percent = percent(totals[3] or 0, 1)
     answered_everywhere = all(s.answered == learners for s in stats)
     if learners < MIN_FOR_RELIABILITY:
         report.reliability_note = f"KR-20 needs at least {MIN_FOR_RELIABILITY} learners' counted attempts."

@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 from . import PACKAGE_DIR
 from .db import db
+from .scoring import percent
 from .sets.text import marked_segments, word_segments
 
 babel = Babel()
@@ -22,6 +23,7 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=choose_locale)
     app.static_folder = str(PACKAGE_DIR / "static")
     app.jinja_env.filters["localtime"] = localtime
+    app.jinja_env.filters["percent"] = lambda ratio: percent(ratio or 0, 1)
     app.jinja_env.globals.update(marked_segments=marked_segments, word_segments=word_segments, get_locale=get_locale,
                                  letters="abcdefghijklmnopqrstuvwxyz")
     app.add_url_rule("/healthz", "healthz", healthz)

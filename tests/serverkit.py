@@ -28,8 +28,8 @@ QUESTION_OF = re.compile(r"Question (\d+) of (\d+)")
 
 
 def load_size() -> int:
-    """Learners in the load test: 50 in the suite's short form; LOAD_LEARNERS=200 for the full one."""
-    return int(os.environ.get("LOAD_LEARNERS", "50"))
+    """Learners in the load test: 30 in the suite's short form; LOAD_LEARNERS=200 for the full one."""
+    return int(os.environ.get("LOAD_LEARNERS", "30"))
 
 
 def free_port() -> int:

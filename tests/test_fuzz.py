@@ -328,7 +328,10 @@ QUERIES = [None, None, None, "next=//evil.example/", "next=https://evil.example/
            "next=/%0d%0aSet-Cookie:x", "q=%C2%B2", "q=99999999999999999999", "code=\x00", "next=%00"]
 GENERIC_FIELDS = ["position", "label", "option", "word", "item-0", "item-1", "item-2", "item-99", "item--1",
                   "username", "password", "confirm", "current", "code", "name", "do", "next", "set_id",
-                  "feedback", "attempts_allowed", "counts", "opens_at", "closes_at", "shuffle", "submit", "file"]
+                  "feedback", "attempts_allowed", "counts", "opens_at", "closes_at", "shuffle", "submit", "file",
+                  "tz-timezone"]
+# Forms with a prefix carry their own CSRF field besides the one CSRFProtect reads
+PREFIXES = {"auth.set_timezone": "tz-"}
 
 # The fields a real browser sends to each endpoint; an endpoint not named here (a new route)
 # gets a random pick of every field name the app knows.
@@ -338,6 +341,7 @@ FORMS: dict[str, list[str]] = {
     "auth.join": ["code", "username", "password", "confirm"],
     "auth.account": ["current", "password", "confirm"],
     "auth.reset": ["username", "code", "password", "confirm"],
+    "auth.set_timezone": ["tz-timezone"],
     "learn.start": [],
     "learn.take": ["position", "label", "option", "word", "item-0", "item-1"],
     "learn.finish": [],
@@ -421,10 +425,28 @@ def plausible(world: World, name: str) -> st.SearchStrategy:
         "closes_at": st.sampled_from(DATES + [""]),
         "shuffle": st.sampled_from(["y", "on", ""]),
         "file": file_value(world),
+        "tz-timezone": st.sampled_from(["", "UTC", "Europe/Paris", "America/Argentina/Buenos_Aires", "Mars/Olympus",
+                                        "../../etc/localtime", "utc", "Europe/Paris\x00", "EST5EDT", "localtime"]),
     }
     if name.startswith("item-"):
         return st.sampled_from(["fact", "opinion", "commentary"])
     return pools.get(name, nasty(world))
+
+
+POISON = ["\x00", "\r\n", "\n", "\t", "\x1b[2J", "\u202e", "\ufeff", "\u0000\u0000", "%00", "'", "\"", "\\",
+          "{{ 7*7 }}", "<script>", "\U0001F642", "e\u0301"]
+
+
+def poison(value: Any) -> st.SearchStrategy:
+    """The value with something awkward put inside it (a file's name, for a file)."""
+    def inside(text: str) -> st.SearchStrategy[str]:
+        return st.tuples(st.integers(0, len(text)), st.sampled_from(POISON)).map(
+            lambda t: text[:t[0]] + t[1] + text[t[0]:])
+    if isinstance(value, tuple):
+        return inside(value[1]).map(lambda name: (value[0], name))
+    if isinstance(value, list):
+        return inside(value[0]).map(lambda first: [first] + value[1:]) if value else st.just(value)
+    return inside(str(value))
 
 
 @dataclass
@@ -490,10 +512,12 @@ def requests(draw, world: World, rules: list, actor: Actor, others: list[Actor])
         names = draw(st.lists(st.sampled_from(GENERIC_FIELDS), max_size=8, unique=True))
     pairs: list[tuple[str, Any]] = []
     for name in names:
-        kind = draw(st.sampled_from(["plausible"] * 6 + ["nasty"] * 3 + ["missing"]))
+        kind = draw(st.sampled_from(["plausible"] * 5 + ["poisoned"] * 2 + ["nasty"] * 2 + ["missing"]))
         if kind == "missing":
             continue
-        value = draw(plausible(world, name) if kind == "plausible" else nasty(world))
+        value = draw(nasty(world) if kind == "nasty" else plausible(world, name))
+        if kind == "poisoned":  # a real value with a NUL, a line break, a bidi override... inside
+            value = draw(poison(value))
         values = value if isinstance(value, list) else [value]
         if draw(st.integers(0, 9)) == 0:
             values = values + [draw(nasty(world))]
@@ -509,7 +533,8 @@ def requests(draw, world: World, rules: list, actor: Actor, others: list[Actor])
     tokens = {"valid": [actor.csrf], "missing": [], "forged": ["forged"],
               "someone else's": [others[0].csrf], "valid then forged": [actor.csrf, "forged"],
               "forged then valid": ["forged", actor.csrf], "tampered": [actor.csrf[:-2] + "xx"]}[csrf]
-    pairs = [("csrf_token", t) for t in tokens] + pairs
+    prefix = PREFIXES.get(rule.endpoint, "")
+    pairs = [(name, t) for t in tokens for name in ["csrf_token"] + ([prefix + "csrf_token"] if prefix else [])] + pairs
 
     raw = None
     shape = draw(st.sampled_from(["form"] * 8 + ["multipart", "raw"]))

@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateTimeLocalField, IntegerField, RadioField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 
@@ -30,12 +31,13 @@ class ActionForm(FlaskForm):
 
 class AssignForm(FlaskForm):
     set_id = SelectField(_l("Set"), validators=[DataRequired()])
-    feedback = RadioField(_l("Feedback"), choices=[("immediate", _l("After each question")),
-                                                   ("after", _l("After the whole attempt"))], default="immediate")
+    feedback = RadioField(_l("Feedback"), choices=[SelectChoice("immediate", _l("After each question")),
+                                                   SelectChoice("after", _l("After the whole attempt"))],
+                          default="immediate")
     attempts_allowed = IntegerField(_l("Attempts allowed (leave empty for unlimited)"),
                                     validators=[Optional(), NumberRange(min=1, max=100)])
-    counts = RadioField(_l("Which attempt counts"), choices=[("best", _l("Best")), ("last", _l("Last")),
-                                                             ("first", _l("First"))], default="best")
+    counts = RadioField(_l("Which attempt counts"), choices=[SelectChoice("best", _l("Best")), SelectChoice("last", _l("Last")),
+                                                             SelectChoice("first", _l("First"))], default="best")
     opens_at = DateTimeLocalField(_l("Opens (your time zone; empty: now)"), format="%Y-%m-%dT%H:%M",
                                   validators=[Optional()])
     closes_at = DateTimeLocalField(_l("Closes (your time zone; empty: never)"), format="%Y-%m-%dT%H:%M",

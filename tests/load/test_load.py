@@ -1,6 +1,6 @@
 """No lost answers under load, nor after a crash: real gunicorn servers, real HTTP.
 
-Learners (50 in the suite's short form, 200 with LOAD_LEARNERS=200) join, answer 20 questions
+Learners (30 in the suite's short form, 200 with LOAD_LEARNERS=200) join, answer 20 questions
 each (some double-submitting, some refreshing) and finish (some twice), concurrently against
 gunicorn with 4 workers. The database must then hold
 exactly one answer per question per learner and one finished, correctly scored attempt each.
@@ -108,7 +108,7 @@ def test_no_answer_is_lost_or_doubled_under_load(world, tmp_path):
 
 
 def test_a_crash_mid_load_loses_no_acknowledged_answer(world, tmp_path):
-    learners = max(load_size() // 4, 20)
+    learners = max(load_size() // 4, 15)
     server = Server(world, tmp_path).start()
     acknowledged: dict = {}
     lock = threading.Lock()
