@@ -107,9 +107,15 @@ def serve_command(host: str, port: int) -> None:
     """One machine: create or migrate the database, import questions/, run the app."""
     from .migrate import upgrade
 
+    from .attempts import forget_old_practice
+    from .db import db, writing
+
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     upgrade(app)
     run_import((default_sets(),))
+    with writing():
+        forget_old_practice(db.session)
+        db.session.commit()
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host  # a comparison, not a bind  # nosec B104
     click.echo(f"Fact or opinion? is running at http://{shown}:{port}/")
     click.echo("Make the first instructor account with: quiz create-instructor USERNAME")
