@@ -16,18 +16,36 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
-def upgrade(app: Flask, revision: str = "head") -> None:
-    """Brings the app's database to `revision` (the newest by default)."""
+def run(app: Flask, step, revision: str) -> None:  # type: ignore[no-untyped-def]
+    """Runs an Alembic command in one transaction on the app's database.
+
+    On SQLite, foreign keys are switched off for the duration: a batch migration rebuilds a
+    table by copying it and dropping the old one, and with foreign keys on, that drop would
+    cascade into the rows that point at it (answers!). They are checked again afterwards.
+    """
     with app.app_context():
         cfg = alembic_config(app.config["SQLALCHEMY_DATABASE_URI"])
-        with db.engine.begin() as connection:
-            cfg.attributes["connection"] = connection
-            command.upgrade(cfg, revision)
+        with db.engine.connect() as connection:
+            sqlite = connection.dialect.name == "sqlite"
+            if sqlite:  # outside any transaction, where the pragma takes effect
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+            try:
+                with connection.begin():
+                    cfg.attributes["connection"] = connection
+                    step(cfg, revision)
+                    if sqlite:
+                        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                        if broken:
+                            raise RuntimeError(f"the migration left rows pointing nowhere: {broken[:5]}")
+            finally:
+                if sqlite:
+                    connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+
+
+def upgrade(app: Flask, revision: str = "head") -> None:
+    """Brings the app's database to `revision` (the newest by default)."""
+    run(app, command.upgrade, revision)
 
 
 def downgrade(app: Flask, revision: str) -> None:
-    with app.app_context():
-        cfg = alembic_config(app.config["SQLALCHEMY_DATABASE_URI"])
-        with db.engine.begin() as connection:
-            cfg.attributes["connection"] = connection
-            command.downgrade(cfg, revision)
+    run(app, command.downgrade, revision)

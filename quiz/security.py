@@ -4,7 +4,8 @@ from __future__ import annotations
 from typing import Optional
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, request
+from flask import Flask, Response, abort, request
+from werkzeug.routing import IntegerConverter
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
@@ -20,7 +21,26 @@ CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'se
                            "object-src 'none'; frame-ancestors 'none'")
 
 
+class BoundedInt(IntegerConverter):
+    """Ids in URLs: a number too big for the database is simply not found (404), not an error."""
+
+    def __init__(self, url_map, *args, **kwargs):  # type: ignore[no-untyped-def]
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
+def refuse_malformed_forms() -> None:
+    """A form no person could have typed is refused: unreadable field names, NUL characters."""
+    if request.method != "POST":
+        return
+    for key, values in request.form.lists():
+        if not isinstance(key, str) or "\x00" in key or any("\x00" in value for value in values):
+            abort(400)
+
+
 def init_app(app: Flask) -> None:
+    app.url_map.converters["int"] = BoundedInt
+    app.before_request(refuse_malformed_forms)  # before the CSRF check, which trips on such names
     csrf.init_app(app)
     login_manager.init_app(app)
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
@@ -56,10 +76,15 @@ def load_user(user_id: str):  # type: ignore[no-untyped-def]
     from .models import User
 
     ident, _, version = user_id.partition(":")
-    if not ident.isdigit() or not version.isdigit():
+    if not is_number(ident) or not is_number(version):
         return None
     user = db.session.get(User, int(ident))
     return user if user is not None and user.session_version == int(version) else None
+
+
+def is_number(text: str) -> bool:
+    """Plain ASCII digits only ("²" and "٣" are digits to str.isdigit, not to int's callers here)."""
+    return text.isascii() and text.isdigit() and len(text) < 10
 
 
 def safe_next(target: Optional[str]) -> Optional[str]:

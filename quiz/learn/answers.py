@@ -6,6 +6,7 @@ from typing import Any
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
+from ..security import is_number
 from ..sets.model import Question
 from ..sets.text import words
 
@@ -35,7 +36,7 @@ def read_response(form: MultiDict, question: Question, label_keys: list[str]) ->
     if question.type == "spot":
         count = len(words(question.statement))
         raw = form.getlist("word")
-        if not all(r.isdigit() and int(r) < count for r in raw):
+        if not all(is_number(r) and int(r) < count for r in raw):
             raise AnswerProblem(_("Select words from the sentence."))
         return sorted({int(r) for r in raw})
     if question.type == "sort":

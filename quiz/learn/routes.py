@@ -12,6 +12,8 @@ from sqlalchemy import select
 from .. import attempts as service
 from .. import models
 from ..db import db, writing
+from ..security import is_number
+from ..sets.loader import ID_PATTERN
 from ..progress import learner_progress
 from .answers import AnswerProblem, read_response
 
@@ -31,6 +33,8 @@ def practice_token(create: bool = False) -> Optional[str]:
 
 
 def visible_set_or_404(slug: str) -> models.QuestionSet:
+    if not ID_PATTERN.fullmatch(slug):
+        abort(404)
     qset = db.session.scalar(select(models.QuestionSet).where(models.QuestionSet.slug == slug))
     if qset is None or not service.may_see_set(db.session, signed_in_user(), qset):
         abort(404)
@@ -114,7 +118,7 @@ def take(attempt_id: int):  # type: ignore[no-untyped-def]
         return answer(attempt)
     progress = service.attempt_progress(db.session, attempt.id)
     wanted = request.args.get("q", "")
-    if wanted.isdigit() and int(wanted) < progress.total and progress.answered[int(wanted)]:
+    if is_number(wanted) and int(wanted) < progress.total and progress.answered[int(wanted)]:
         return render_question(attempt, progress, int(wanted))
     if progress.next_position is None:
         return render_template("learn/finish.html", attempt=attempt)
@@ -124,7 +128,7 @@ def take(attempt_id: int):  # type: ignore[no-untyped-def]
 def answer(attempt: models.Attempt):  # type: ignore[no-untyped-def]
     progress = service.attempt_progress(db.session, attempt.id)
     position = request.form.get("position", "")
-    if not position.isdigit() or int(position) >= progress.total:
+    if not is_number(position) or int(position) >= progress.total:
         abort(400)
     item = service.load_item(db.session, progress.item_ids[int(position)])
     if item.answer is not None:

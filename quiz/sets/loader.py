@@ -494,7 +494,7 @@ class _Reader:
         ok = True
         for item in answer_nodes:
             if isinstance(item, ScalarNode) and item.tag == "tag:yaml.org,2002:int":
-                number = int(item.value) if item.value.isdigit() and len(item.value) < 4 else 0
+                number = int(item.value) if item.value.isascii() and item.value.isdigit() and len(item.value) < 4 else 0
                 hint = f"; write '{LETTERS[number - 1]}' for option {number}" if 1 <= number <= len(allowed) else ""
                 self.fault(item, f"answer {item.value} is a number, but options are lettered "
                                  f"a, b, c ...{hint}")
@@ -617,6 +617,10 @@ def load_set(data: bytes | str, file: str = "<set>") -> LoadedSet:
         line = raw[:error.start].count(b"\n") + 1
         raise SetFileError([Problem(file, line, "the file is not UTF-8 text: save it as UTF-8 and "
                                                 "try again")]) from None
+    if "\x00" in text:
+        line = text[:text.index("\x00")].count("\n") + 1
+        raise SetFileError([Problem(file, line, "the file holds a character YAML does not allow (U+0000): "
+                                                "remove it")])
     try:
         if not _prescan(text, reader):
             raise SetFileError(reader.problems)

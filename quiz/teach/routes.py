@@ -16,6 +16,7 @@ from flask import (Blueprint, Response, abort, flash, redirect, render_template,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
+from werkzeug.utils import secure_filename
 from wtforms.fields.choices import SelectChoice
 
 from .. import accounts, models
@@ -24,8 +25,9 @@ from .. import exports, reports
 from ..db import db, writing
 from ..importer import ImportConflict, import_set
 from ..regrade import regrade_set
-from ..security import safe_next
+from ..security import is_number, safe_next
 from ..sets import Problem, SetFileError, load_set
+from ..sets.loader import ID_PATTERN
 from ..sets.model import question_from_parts
 from ..views import display_zone
 from .forms import ActionForm, AssignForm, ClassForm, CoTeacherForm, UploadForm
@@ -56,6 +58,8 @@ def own_classroom_or_404(class_id: int) -> models.Classroom:
 
 
 def set_or_404(slug: str) -> models.QuestionSet:
+    if not ID_PATTERN.fullmatch(slug):
+        abort(404)
     qset = db.session.scalar(select(models.QuestionSet).where(models.QuestionSet.slug == slug))
     if qset is None:
         abort(404)
@@ -130,7 +134,7 @@ def classroom(class_id: int):  # type: ignore[no-untyped-def]
     names = learner_names(learners)
     sort = request.args.get("sort", "name")
     learners.sort(key=lambda u: names[u.id].lower())
-    if sort.startswith("set-") and sort[4:].isdigit():
+    if sort.startswith("set-") and is_number(sort[4:]):
         column = int(sort[4:])
         learners.sort(key=lambda u: -(cells[(u.id, column)].percent or 0) if (u.id, column) in cells
                       and cells[(u.id, column)].percent is not None else 1)
@@ -361,7 +365,7 @@ def sets():  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         upload = form.file.data
         raw = upload.read()
-        name = upload.filename or "upload.yaml"
+        name = secure_filename(upload.filename or "") or "upload.yaml"
         text = raw.decode("utf-8", "replace")
         try:
             loaded = load_set(raw, name)
