@@ -99,6 +99,17 @@ def import_command(paths: tuple[str, ...]) -> None:
         sys.exit(1)
 
 
+def is_local_or_any(host: str) -> bool:
+    """True for a loopback address or the "every interface" one, both reached as localhost."""
+    import ipaddress
+
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host == "localhost"
+    return address.is_loopback or address.is_unspecified
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0 for a classroom).")
 @click.option("--port", default=5000, show_default=True, type=int)
@@ -116,7 +127,7 @@ def serve_command(host: str, port: int) -> None:
     with writing():
         forget_old_practice(db.session)
         db.session.commit()
-    shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host  # a comparison, not a bind  # nosec B104
+    shown = "localhost" if is_local_or_any(host) else host
     click.echo(f"Fact or opinion? is running at http://{shown}:{port}/")
     click.echo("Make the first instructor account with: quiz create-instructor USERNAME")
     app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
