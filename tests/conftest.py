@@ -6,19 +6,16 @@ database is created there for the run and dropped after. Under CI=true nothing s
 from __future__ import annotations
 
 import os
-import shutil
 import uuid
-from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
 from quiz import create_app
 from quiz.db import db
 from quiz.migrate import upgrade
 
-from support import FAST_HASH, SAMPLE_SET, database_url, skip_or_fail
+from support import FAST_HASH, SAMPLE_SET, database_url, make_classroom, skip_or_fail
 
 
 @pytest.fixture(scope="session")
@@ -104,19 +101,4 @@ def sample_set(app, tmp_path):
 @pytest.fixture
 def make_class(app):
     """Makes a class with a join code (and an instructor), optionally assigning a set."""
-    from quiz import accounts, models
-
-    def make(name="Year 9", code="K7QXM2PA", assign=None, instructor="teacher", **settings):
-        with app.app_context():
-            teacher = accounts.find_user(db.session, instructor) or accounts.create_user(
-                db.session, instructor, "teacher-password", role="instructor")
-            classroom = models.Classroom(name=name, join_code=code)
-            classroom.instructors.append(teacher)
-            db.session.add(classroom)
-            db.session.flush()
-            if assign:
-                qset = db.session.scalar(select(models.QuestionSet).where(models.QuestionSet.slug == assign))
-                db.session.add(models.Assignment(classroom_id=classroom.id, set_id=qset.id, **settings))
-            db.session.commit()
-            return classroom.id
-    return make
+    return lambda **kwargs: make_classroom(app, **kwargs)

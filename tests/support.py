@@ -100,3 +100,24 @@ questions:
 def join_as(client, username: str, code: str = "K7QXM2PA", password: str = "learner-password"):
     return post_form(client, "/join", {"code": code, "username": username, "password": password,
                                        "confirm": password})
+
+
+def make_classroom(app, name: str = "Year 9", code: str = "K7QXM2PA", assign: str | None = None,
+                   instructor: str = "teacher", **settings) -> int:  # type: ignore[no-untyped-def]
+    """A class with a join code and an instructor (made if new), optionally with a set assigned."""
+    from sqlalchemy import select
+
+    from quiz import accounts, models
+
+    with app.app_context():
+        teacher = accounts.find_user(db.session, instructor) or accounts.create_user(
+            db.session, instructor, "teacher-password", role="instructor")
+        classroom = models.Classroom(name=name, join_code=code)
+        classroom.instructors.append(teacher)
+        db.session.add(classroom)
+        db.session.flush()
+        if assign:
+            qset = db.session.scalar(select(models.QuestionSet).where(models.QuestionSet.slug == assign))
+            db.session.add(models.Assignment(classroom_id=classroom.id, set_id=qset.id, **settings))
+        db.session.commit()
+        return classroom.id

@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 import support
-from sqlalchemy import select
 
 TESTS = Path(__file__).resolve().parent.parent
 ROOT = TESTS.parent
@@ -92,21 +91,8 @@ class LiveServer:
     def make_class(self, name: str = "Year 9", code: str = "K7QXM2PA", assign: str | None = None,
                    instructor: str = "teacher", **settings) -> int:  # type: ignore[no-untyped-def]
         """A class with a join code and an instructor, optionally with a set assigned."""
-        from quiz import accounts, models
-        from quiz.db import db
-
-        with self.app.app_context():  # type: ignore[attr-defined]
-            teacher = accounts.find_user(db.session, instructor) or accounts.create_user(
-                db.session, instructor, "teacher-password", role="instructor")
-            classroom = models.Classroom(name=name, join_code=code)
-            classroom.instructors.append(teacher)
-            db.session.add(classroom)
-            db.session.flush()
-            if assign:
-                qset = db.session.scalar(select(models.QuestionSet).where(models.QuestionSet.slug == assign))
-                db.session.add(models.Assignment(classroom_id=classroom.id, set_id=qset.id, **settings))
-            db.session.commit()
-            return classroom.id
+        return support.make_classroom(self.app, name=name, code=code, assign=assign, instructor=instructor,
+                                      **settings)
 
 
 @pytest.fixture
