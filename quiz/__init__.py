@@ -17,11 +17,11 @@ def resource_path(name: str) -> Path:
     return inside if inside.is_dir() else PACKAGE_DIR.parent / name
 
 
-def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+def create_app(test_config: dict[str, Any] | None = None, *, from_command_line: bool = False) -> Flask:
     """The app factory: config, extensions, blueprints, nothing else.
 
     Without SECRET_KEY it refuses to start, except from the command line (`quiz ...`,
-    `flask --app quiz ...`), where a development key is kept in the instance folder.
+    `flask --app quiz ...`), where a key is made once and kept in the instance folder.
     """
     from . import config
     from .db import configure_sqlite, db
@@ -33,7 +33,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.update(test_config)
     os.makedirs(app.instance_path, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
-        if os.environ.get("FLASK_RUN_FROM_CLI") != "true":
+        if not (from_command_line or os.environ.get("FLASK_RUN_FROM_CLI") == "true"):
             raise RuntimeError("SECRET_KEY is not set: set it to a long random value shared by every "
                                "app server (python -c 'import secrets; print(secrets.token_hex(32))').")
         app.config["SECRET_KEY"] = development_key(Path(app.instance_path))

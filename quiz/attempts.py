@@ -121,8 +121,6 @@ def start_attempt(session: Session, qset: models.QuestionSet, user: Optional[mod
             rng.shuffle(order)
         attempt.items.append(models.AttemptItem(position=position, version=version, option_order=order))
     session.add(attempt)
-    if user is None:
-        forget_old_practice(session)
     session.flush()
     return attempt
 

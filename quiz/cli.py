@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import ScriptInfo, with_appcontext
 
 from . import resource_path
 from .sets import CheckResult, LoadedSet, check_paths, check_sets, load_set
@@ -110,27 +110,119 @@ def is_local_or_any(host: str) -> bool:
     return address.is_loopback or address.is_unspecified
 
 
+def database_location() -> str:
+    """Where the data lives, for people: the SQLite file's path, else the URL without password."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        return str(Path(url.database).resolve())
+    return safe_url()
+
+
+def first_line(error: BaseException) -> str:
+    """The driver's own words for a failure, without SQLAlchemy's statement and links."""
+    reason = getattr(error, "orig", None) or error
+    return (str(reason).strip().splitlines() or [type(reason).__name__])[0]
+
+
+def listen(app, host: str, port: int, threads: int):  # type: ignore[no-untyped-def]
+    """A bound, listening waitress server, or a sentence saying why the port cannot be had."""
+    import errno
+
+    from waitress.server import create_server
+
+    try:
+        return create_server(app, host=host, port=port, threads=threads, ident="quiz",
+                             clear_untrusted_proxy_headers=True)
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE or getattr(error, "winerror", None) == 10048:
+            raise click.ClickException(
+                f"port {port} is already in use: another program (or another quiz serve) is "
+                f"listening there. Stop it, or choose a free port: quiz serve --port {port + 1}")
+        if error.errno in (errno.EACCES, getattr(errno, "WSAEACCES", -1)):
+            raise click.ClickException(
+                f"not allowed to listen on port {port}: ports below 1024 need administrator "
+                f"rights. Choose another: quiz serve --port 5000")
+        raise click.ClickException(f"cannot listen on {host}:{port} ({error.strerror or error}). "
+                                   f"Check the --host address belongs to this machine.")
+
+
 @click.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0 for a classroom).")
-@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on: 0.0.0.0 lets a classroom reach this machine.")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64),
+              help="Requests handled at once.")
 @with_appcontext
-def serve_command(host: str, port: int) -> None:
-    """One machine: create or migrate the database, import questions/, run the app."""
-    from .migrate import upgrade
+def serve_command(host: str, port: int, threads: int) -> None:
+    """One machine: create or migrate the database, import questions/, serve until stopped.
+
+    The server is waitress, a production WSGI server in pure Python (Linux, macOS, Windows).
+    Ctrl-C or SIGTERM stops it. Old practice attempts are cleared at start and then hourly
+    by the app itself (see `quiz purge`).
+    """
+    import signal
+
+    from alembic.util.exc import CommandError
+    from sqlalchemy.exc import SQLAlchemyError
 
     from .attempts import forget_old_practice
     from .db import db, writing
+    from .migrate import upgrade
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    upgrade(app)
-    run_import((default_sets(),))
-    with writing():
-        forget_old_practice(db.session)
-        db.session.commit()
+    server = listen(app, host, port, threads)  # first, so a taken port fails at once
+    location = database_location()
+    click.echo(f"Database: {location}")
+    try:
+        upgrade(app)
+        if not run_import((default_sets(),)):
+            click.echo("Some set files have errors (above); the others were loaded.")
+        with writing():
+            forget_old_practice(db.session)
+            db.session.commit()
+    except (SQLAlchemyError, CommandError) as error:
+        server.close()
+        advice = ("Check that its folder exists and is writable and that the file is a quiz database, "
+                  "or set DATABASE_URL to another one." if db.engine.dialect.name == "sqlite"
+                  else "Check DATABASE_URL and that the database server is running.")
+        raise click.ClickException(f"cannot open or upgrade the database at {location}: "
+                                   f"{first_line(error)}. {advice}")
     shown = "localhost" if is_local_or_any(host) else host
     click.echo(f"Fact or opinion? is running at http://{shown}:{port}/")
+    if host in ("0.0.0.0", "::"):  # nosec B104 - only compares the address the user chose
+        import socket
+
+        click.echo(f"Learners on this network open http://{socket.gethostname()}:{port}/ "
+                   f"(or this machine's address).")
     click.echo("Make the first instructor account with: quiz create-instructor USERNAME")
-    app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+    click.echo("Press Ctrl-C to stop.")
+
+    def stop(_signum, _frame):  # type: ignore[no-untyped-def]
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        server.run()  # returns on SystemExit or KeyboardInterrupt, after finishing requests
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+    click.echo("Stopped.")
+
+
+@click.command("purge")
+@with_appcontext
+def purge_command() -> None:
+    """Delete practice attempts (no account) older than 7 days; for cron."""
+    from .attempts import forget_old_practice
+    from .db import db, writing
+
+    with writing():
+        removed = forget_old_practice(db.session)
+        db.session.commit()
+    click.echo(f"Deleted {removed} practice attempt{'s' * (removed != 1)} older than 7 days.")
 
 
 def read_password(password_file: str | None) -> str:
@@ -273,20 +365,34 @@ def learner_delete_command(username: str, yes: bool) -> None:
     click.echo(f"Erased {username}: account, attempts, answers and class memberships.")
 
 
-COMMANDS = [check_command, migrate_command, import_command, serve_command, create_instructor_command,
-            set_password_command, regrade_command, export_command, learner_group]
+COMMANDS = [serve_command, create_instructor_command, check_command, import_command, regrade_command,
+            export_command, learner_group, set_password_command, migrate_command, purge_command]
 
 
 def make_app():  # type: ignore[no-untyped-def]
     from . import create_app
 
-    return create_app()
+    return create_app(from_command_line=True)
 
 
-@click.group(cls=FlaskGroup, create_app=make_app, add_default_commands=False, add_version_option=False,
-             load_dotenv=False)
+class QuizGroup(click.Group):
+    """The `quiz` command: the quiz's own commands only, each run inside the app."""
+
+    def make_context(self, info_name, args, parent=None, **extra):  # type: ignore[no-untyped-def]
+        extra.setdefault("obj", ScriptInfo(create_app=make_app, set_debug_flag=False))
+        return super().make_context(info_name, args, parent, **extra)
+
+    def list_commands(self, ctx):  # type: ignore[no-untyped-def]
+        return list(self.commands)  # in the order a newcomer needs them, serve first
+
+
+@click.group("quiz", cls=QuizGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="quiz", message="quiz %(version)s")
 def main() -> None:
-    """Fact or opinion? A media-literacy quiz."""
+    """Fact or opinion? A media-literacy quiz.
+
+    Start with `quiz serve`; `quiz COMMAND --help` says more about each command.
+    """
 
 
 for _command in COMMANDS:

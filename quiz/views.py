@@ -1,6 +1,8 @@
 """What every page shares: translations, time display, template helpers, the health check."""
 from __future__ import annotations
 
+import threading
+import time
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -27,6 +29,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(marked_segments=marked_segments, word_segments=word_segments, get_locale=get_locale,
                                  letters="abcdefghijklmnopqrstuvwxyz")
     app.add_url_rule("/healthz", "healthz", healthz)
+    app.config.setdefault("PURGE_EVERY_SECONDS", 3600)
+    app.extensions["quiz_purge"] = {"due": 0.0, "lock": threading.Lock()}
+    app.after_request(purge_now_and_then)
 
 
 def available_locales() -> list[str]:
@@ -62,6 +67,43 @@ def localtime(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
         moment = moment.replace(tzinfo=timezone.utc)
     zone = display_zone()
     return f"{moment.astimezone(zone).strftime(fmt)} {zone.key if zone.key != 'UTC' else 'UTC'}"
+
+
+def purge_now_and_then(response):  # type: ignore[no-untyped-def]
+    """Clears week-old practice attempts about once an hour in each server process.
+
+    It runs after the response has gone out, so no learner waits for it, and it needs no cron
+    job nor `quiz serve`: every deployment that serves requests forgets old practice.
+    """
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    state = app.extensions["quiz_purge"]
+    now = time.monotonic()
+    if now < state["due"] or not state["lock"].acquire(blocking=False):
+        return response
+    try:
+        if now < state["due"]:
+            return response
+        state["due"] = now + app.config["PURGE_EVERY_SECONDS"]
+    finally:
+        state["lock"].release()
+
+    def purge() -> None:
+        from .attempts import forget_old_practice
+        from .db import writing
+
+        with app.app_context():
+            try:
+                with writing():
+                    forget_old_practice(db.session)
+                    db.session.commit()
+            except Exception:  # noqa: BLE001 - a busy database now means another try next hour
+                db.session.rollback()
+                app.logger.warning("Clearing old practice attempts failed; will try again.", exc_info=True)
+            finally:
+                db.session.remove()
+
+    response.call_on_close(purge)
+    return response
 
 
 def healthz():  # type: ignore[no-untyped-def]

