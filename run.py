@@ -57,11 +57,18 @@ def main(argv: list[str]) -> int:
         print(__doc__, file=sys.stderr)
         return 2
     command, rest = argv[0], argv[1:]
-    if command == "serve":
-        ensure_environment("serve")
-        return subprocess.call([str(BIN / "quiz"), "serve", *rest], cwd=ROOT)
-    ensure_environment("test")
-    return subprocess.call([str(PYTHON), "-m", "pytest", *rest], cwd=ROOT)
+    ensure_environment(command)
+    program = [str(BIN / "quiz"), "serve"] if command == "serve" else [str(PYTHON), "-m", "pytest"]
+    os.chdir(ROOT)
+    if os.name != "nt":
+        # Become the program: Ctrl-C and SIGTERM reach it directly and its exit status is ours.
+        os.execv(program[0], [*program, *rest])
+    child = subprocess.Popen([*program, *rest])
+    while True:
+        try:
+            return child.wait()
+        except KeyboardInterrupt:  # the console sent Ctrl-C to the child too; wait for it to stop
+            continue
 
 
 if __name__ == "__main__":
