@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import timedelta
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -310,7 +311,7 @@ def test_every_command_as_an_administrator_types_it(tmp_path: Path) -> None:
     with app.app_context():
         db.session.add(models.Attempt(set_id=db.session.scalar(select(models.QuestionSet.id).limit(1)),
                                       practice_token="old", feedback="immediate", possible=1,
-                                      started_at=models.utcnow() - __import__("datetime").timedelta(days=8)))
+                                      started_at=models.utcnow() - timedelta(days=8)))
         db.session.commit()
         db.engine.dispose()
     purged = run("purge")
