@@ -133,8 +133,10 @@ def listen(app, host: str, port: int, threads: int):  # type: ignore[no-untyped-
     from waitress.server import create_server
 
     try:
+        # Behind a proxy (TRUSTED_PROXIES) the app reads the forwarded headers itself, so
+        # waitress must pass them on rather than strip them as it does by default.
         return create_server(app, host=host, port=port, threads=threads, ident="quiz",
-                             clear_untrusted_proxy_headers=True)
+                             clear_untrusted_proxy_headers=not app.config["TRUSTED_PROXIES"])
     except OSError as error:
         if error.errno == errno.EADDRINUSE or getattr(error, "winerror", None) == 10048:
             raise click.ClickException(
