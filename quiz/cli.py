@@ -10,6 +10,7 @@ from flask.cli import ScriptInfo, with_appcontext
 
 from . import resource_path
 from .sets import CheckResult, LoadedSet, check_paths, check_sets, load_set
+from .sets.model import sort_blind_share
 
 
 def default_sets() -> str:
@@ -18,12 +19,17 @@ def default_sets() -> str:
 
 
 def describe(loaded: LoadedSet) -> str:
-    """One line for a set: its questions, label counts and guess score."""
+    """A set's summary: questions, label counts, guess and blind scores, reading grade; then a
+    line per `sort` with the best share one label gets right."""
     qset = loaded.set
     counts = ", ".join(f"{key} {n}" for key, n in qset.label_counts().items())
     n = len(qset.questions)
-    return (f"{loaded.file}: {qset.id}: {n} question{'s' * (n != 1)}; labels {counts}; "
-            f"guess score {qset.guess_score():.0%}")
+    grade = qset.why_grade()
+    line = (f"{loaded.file}: {qset.id}: {n} question{'s' * (n != 1)}; labels {counts}; "
+            f"guess score {qset.guess_score():.0%}; blind score {qset.blind_score():.0%}; "
+            f"whys at reading grade {'-' if grade is None else f'{grade:.1f}'}")
+    sorts = [f"{q.id} {sort_blind_share(q, list(qset.labels)):.0%}" for q in qset.questions if q.type == "sort"]
+    return line + (f"\n  one label per sort: {', '.join(sorts)}" if sorts else "")
 
 
 def run_check(paths: tuple[str, ...]) -> CheckResult:

@@ -570,7 +570,8 @@ def draft_set(raw: str, *, set_id: str | None = None, title: str | None = None,
     w("# points to (1 opinion, 2 commentary, 3 reported fact). CHECK marks confidence under 0.65.")
     w(f"# Suggested labels: fact {counts['fact']}, commentary {counts['commentary']}, "
       f"opinion {counts['opinion']}.")
-    w("# `quiz check` warns when always answering one label scores over 50% (the guess score);")
+    w("# `quiz check` warns when answering blind scores over 50% (one label for everything, option a,")
+    w("# nothing marked; the guess score is one label alone) and when one label wins a whole sort;")
     w("# drafts often do: rebalance the labels or drop questions before publishing.")
     if check_first:
         w("# Check first (lowest confidence): " + ", ".join(_label_id(s) for s in check_first) + ".")

@@ -309,8 +309,10 @@ def test_good_files_have_no_warnings_unless_a_guesser_would_pass():
     for name in GOOD:
         warnings = [str(w) for w in load_good(name).warnings]
         if name == "minimal":
-            assert warnings == [(f"{ROOT / GOOD_DIR}/minimal.yaml:5: warning: always answering one label "
-                                 "scores 100% (over 50%; label counts: fact 1, commentary 0, opinion 0)")]
+            assert warnings == [(f"{ROOT / GOOD_DIR}/minimal.yaml:5: warning: a blind strategy scores 100% "
+                                 "(over 50%): one label for everything, option a of every choice, nothing "
+                                 "marked on spots; balance the labels and the answer letters (label counts: "
+                                 "fact 1, commentary 0, opinion 0)")]
         else:
             assert warnings == [], name
 
@@ -341,17 +343,17 @@ questions:
     type: sort
     items:
       - {text: "This whole thing feels staged, like a carefully choreographed performance.", answer: opinion, why: "Step 1."}
-      - {text: "The whole thing feels staged.", answer: opinion, why: "Step 1."}
+      - {text: "The whole thing feels staged.", answer: commentary, why: "Step 2."}
   - id: staged-spot
     type: spot
     statement: "Not from the article at all, and that is fine for spot."
-    answer: []
-    why: "Nothing to mark."
+    answer: [fine]
+    why: "Step 1."
   - id: staged-choice
     type: choice
     prompt: "Which is opinion?"
-    options: ["It feels staged.", "Fighting continued."]
-    answer: a
+    options: ["Fighting continued.", "It feels staged."]
+    answer: b
     why: "Step 1."
 """
 
@@ -383,33 +385,64 @@ def test_warnings_do_not_stop_a_set_loading():
                                                     "staged-spot", "staged-choice"]
 
 
-ONE_SIDED = """format: 1
-id: one-sided
-title: Almost all facts
+HAND_WORKED = """format: 1
+id: hand-worked
+title: Every kind of point a blind guesser can earn
 questions:
   - {id: a, type: label, statement: "A.", answer: fact, why: "Step 3."}
-  - {id: b, type: label, statement: "B.", answer: fact, why: "Step 3."}
-  - {id: c, type: label, statement: "C.", answer: opinion, accept: [fact], why: "Step 1."}
-  - {id: d, type: sort, items: [{text: "D.", answer: fact, why: "."}, {text: "E.", answer: commentary, why: "."}]}
-  - {id: e, type: choice, prompt: "Which?", options: ["x", "y"], answer: a, why: "."}
+  - {id: b, type: label, statement: "B.", answer: opinion, accept: [commentary], why: "Step 1."}
+  - id: c
+    type: sort
+    items:
+      - {text: "C1.", answer: fact, why: "."}
+      - {text: "C2.", answer: commentary, why: "."}
+      - {text: "C3.", answer: commentary, accept: [opinion], why: "."}
+      - {text: "C4.", answer: opinion, why: "."}
+  - {id: d, type: choice, prompt: "Which?", options: ["x", "y"], answer: a, why: "."}
+  - {id: e, type: choice, prompt: "Which?", options: ["x", "y"], answer: b, why: "."}
+  - {id: f, type: choice, prompt: "Which?", options: ["x", "y", "z"], answer: [a, c], why: "."}
+  - {id: g, type: spot, statement: "Plain words.", answer: [], why: "."}
+  - {id: h, type: spot, statement: "A loaded word.", answer: [loaded], why: "."}
 """
 
 
-def test_set_a_one_label_guesser_passes_warns_with_the_guess_score():
-    # always `fact`: a 1 + b 1 + c 1 (accepted) + d 1/2 + e 0 = 3.5 of 5 = 70%
-    loaded = load_set(ONE_SIDED, "one-sided.yaml")
+def test_blind_score_adds_the_best_label_option_a_and_nothing_marked():
+    # one label: fact a 1 + c 1/4 = 1.25; commentary b 1 (accepted) + c 2/4 = 1.5;
+    #            opinion b 1 + c 2/4 (C3 accepts it) = 1.5  -> best 1.5
+    # option a:  d 1 + e 0 + f 1/2 (one of two right options) = 1.5
+    # nothing marked: g 1 + h 0 = 1
+    # blind = (1.5 + 1.5 + 1) / 8 = 50%; guess (labels only) = 1.5 / 8
+    qset = load_set(HAND_WORKED, "hand.yaml").set
+    assert qset.blind_score() == 0.5
+    assert qset.guess_score() == 1.5 / 8
+    assert qset.sorts_won_by_one_label() == []
+    assert load_set(HAND_WORKED, "hand.yaml").warnings == ()
+
+
+def test_set_a_blind_guesser_passes_warns_with_the_blind_score():
+    text = HAND_WORKED.replace('"C1.", answer: fact', '"C1.", answer: commentary').replace(
+        '"C4.", answer: opinion', '"C4.", answer: commentary')
+    # commentary now wins the sort outright: b 1 + c 1 = 2; blind = (2 + 1.5 + 1) / 8 = 56.25%
+    loaded = load_set(text, "hand.yaml")
+    assert loaded.set.blind_score() == 4.5 / 8
     assert [str(w) for w in loaded.warnings] == [
-        ("one-sided.yaml:4: warning: always answering one label scores 70% "
-         "(over 50%; label counts: fact 3, commentary 1, opinion 1)")]
+        ("hand.yaml:4: warning: a blind strategy scores 56% (over 50%): one label for everything, option a "
+         "of every choice, nothing marked on spots; balance the labels and the answer letters "
+         "(label counts: fact 1, commentary 4, opinion 1)"),
+        ("hand.yaml:7: warning: question c: answering commentary for every item gets this whole sort "
+         "right: mix in sentences with other labels")]
 
 
-def test_guess_score_of_exactly_half_does_not_warn():
-    text = ONE_SIDED.replace("answer: fact, why: \"Step 3.\"}\n  - {id: c",
-                             "answer: commentary, why: \"Step 2.\"}\n  - {id: c")
-    # always `fact` now: a 1 + c 1 + d 1/2 = 2.5 of 5 = 50%: not over 50%
-    loaded = load_set(text, "half.yaml")
-    assert loaded.set.guess_score() == 0.5
-    assert loaded.warnings == ()
+def test_a_sort_counts_as_won_when_accepted_labels_cover_every_item():
+    text = HAND_WORKED.replace('"C1.", answer: fact', '"C1.", answer: opinion, accept: [commentary]').replace(
+        '"C4.", answer: opinion', '"C4.", answer: opinion, accept: [commentary]')
+    qset = load_set(text, "hand.yaml").set
+    assert [(q.id, label) for q, label in qset.sorts_won_by_one_label()] == [("c", "commentary")]
+
+
+def test_option_a_is_the_authors_first_option_for_select_all_too():
+    qset = load_set(HAND_WORKED.replace("answer: [a, c]", "answer: [b, c]"), "hand.yaml").set
+    assert qset.blind_score() == 3.5 / 8
 
 
 # -- (d) limits: big, deep and explosive files fail fast and clearly ---------------------------
@@ -496,7 +529,8 @@ def test_a_long_article_with_many_sort_items_is_checked_without_hanging():
     assert len(text.encode()) < 1024 * 1024
     with within(30):
         loaded = load_set(text, "big.yaml")
-    assert len(loaded.warnings) == 301
+    # 300 paraphrase warnings, the blind score, and each of the 3 sorts won by `fact`
+    assert len(loaded.warnings) == 304
 
 
 # -- (e) several files ---------------------------------------------------------------------------
@@ -532,23 +566,29 @@ def test_quiz_check_on_good_files_lists_each_set_and_says_ok(in_repo):
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
         (f"{GOOD_DIR}/all_types.yaml: putin-peace-proposal: 7 questions; "
-         "labels fact 3, commentary 2, opinion 2; guess score 38%"),
+         "labels fact 3, commentary 2, opinion 2; guess score 38%; blind score 38%; whys at reading grade 5.2"),
+        "  one label per sort: commentary-sort 67%",
         (f"{GOOD_DIR}/article_and_source.yaml: fighting-continues: 5 questions; "
-         "labels fact 3, commentary 0, opinion 3; guess score 50%"),
+         "labels fact 3, commentary 0, opinion 3; guess score 50%; blind score 50%; whys at reading grade 4.5"),
+        "  one label per sort: summary-sort 50%",
         (f"{GOOD_DIR}/curly_quotes.yaml: curly-quotes: 3 questions; "
-         "labels fact 1, commentary 0, opinion 0; guess score 33%"),
+         "labels fact 1, commentary 0, opinion 0; guess score 33%; blind score 33%; whys at reading grade 4.5"),
         (f"{GOOD_DIR}/minimal.yaml: minimal: 1 question; labels fact 1, commentary 0, opinion 0; "
-         "guess score 100%"),
+         "guess score 100%; blind score 100%; whys at reading grade 2.3"),
         (f"{GOOD_DIR}/pew_two_way.yaml: pew-two-way: 3 questions; labels factual 2, opinion 2; "
-         "guess score 50%"),
+         "guess score 50%; blind score 50%; whys at reading grade 4.9"),
+        "  one label per sort: mixed-sort 50%",
+        # select-all [a, c, d] earns 1/3 for a alone; the other choice is keyed b: 1/3 of 2 questions
         (f"{GOOD_DIR}/select_all.yaml: select-all-opinions: 2 questions; "
-         "labels fact 0, commentary 0, opinion 0; guess score 0%"),
+         "labels fact 0, commentary 0, opinion 0; guess score 0%; blind score 17%; whys at reading grade 6.3"),
+        # one spot keyed `[]` is won by marking nothing
         (f"{GOOD_DIR}/spot_none.yaml: spot-nothing: 2 questions; labels fact 0, commentary 0, opinion 0; "
-         "guess score 0%"),
+         "guess score 0%; blind score 50%; whys at reading grade 3.7"),
         (f"{GOOD_DIR}/windows_bom_crlf.yaml: windows-notepad: 2 questions; "
-         "labels fact 1, commentary 0, opinion 1; guess score 50%"),
-        (f"{GOOD_DIR}/minimal.yaml:5: warning: always answering one label scores 100% "
-         "(over 50%; label counts: fact 1, commentary 0, opinion 0)"),
+         "labels fact 1, commentary 0, opinion 1; guess score 50%; blind score 50%; whys at reading grade 5.1"),
+        (f"{GOOD_DIR}/minimal.yaml:5: warning: a blind strategy scores 100% (over 50%): one label for "
+         "everything, option a of every choice, nothing marked on spots; balance the labels and the answer "
+         "letters (label counts: fact 1, commentary 0, opinion 0)"),
         "OK: 8 sets, 25 questions",
     ]
 
@@ -567,7 +607,7 @@ def test_quiz_check_reports_bad_files_and_still_lists_good_ones(in_repo):
     assert result.exit_code == 1
     assert result.output.splitlines() == [
         (f"{GOOD_DIR}/select_all.yaml: select-all-opinions: 2 questions; "
-         "labels fact 0, commentary 0, opinion 0; guess score 0%"),
+         "labels fact 0, commentary 0, opinion 0; guess score 0%; blind score 17%; whys at reading grade 6.3"),
         f"{bad}:{BAD['answer_not_label'][0]}",
         "FAILED: 1 problem in 1 file",
     ]
@@ -577,7 +617,8 @@ def test_quiz_check_dash_reads_a_set_from_stdin():
     result = CliRunner().invoke(main, ["check", "-"], input=(ROOT / GOOD_DIR / "select_all.yaml").read_bytes())
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
-        "<stdin>: select-all-opinions: 2 questions; labels fact 0, commentary 0, opinion 0; guess score 0%",
+        ("<stdin>: select-all-opinions: 2 questions; labels fact 0, commentary 0, opinion 0; guess score 0%; "
+         "blind score 17%; whys at reading grade 6.3"),
         "OK: 1 set, 2 questions"]
 
 

@@ -641,7 +641,7 @@ def load_set(data: bytes | str, file: str = "<set>") -> LoadedSet:
 
 
 def set_warnings(qset: QuestionSet, file: str, root: Node) -> list[Problem]:
-    """Paraphrased statements and sets a one-label guesser would pass."""
+    """Paraphrased statements, sets a blind guesser would pass and sorts one label wins."""
     warnings: list[Problem] = []
     article = matching.squash(qset.article_text)  # once: the article may be long
     if article:
@@ -653,12 +653,17 @@ def set_warnings(qset: QuestionSet, file: str, root: Node) -> list[Problem]:
                     warnings.append(Problem(file, question.line, f"{what} is not word for word in the article "
                                             "(a paraphrase can change the label): copy it exactly",
                                             question.id, warning=True))
-    guess = qset.guess_score()
-    if guess > 0.5:
+    blind = qset.blind_score()
+    if blind > 0.5:
         questions_line = next((_line(k) for k, _v in root.value if k.value == "questions"), 1)
         counts = ", ".join(f"{k} {n}" for k, n in qset.label_counts().items())
-        warnings.append(Problem(file, questions_line, f"always answering one label scores {guess:.0%} "
-                                f"(over 50%; label counts: {counts})", warning=True))
+        warnings.append(Problem(file, questions_line, f"a blind strategy scores {blind:.0%} (over 50%): one "
+                                "label for everything, option a of every choice, nothing marked on spots; "
+                                f"balance the labels and the answer letters (label counts: {counts})",
+                                warning=True))
+    for question, label in qset.sorts_won_by_one_label():
+        warnings.append(Problem(file, question.line, f"answering {label} for every item gets this whole sort "
+                                "right: mix in sentences with other labels", question.id, warning=True))
     return warnings
 
 

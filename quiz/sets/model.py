@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .reading import reading_grade
+
 TYPES = ("label", "choice", "spot", "sort")
 LEVELS = ("beginner", "intermediate", "advanced")
 VISIBILITIES = ("public", "classes")
@@ -155,21 +157,75 @@ class QuestionSet:
         """What always answering the commonest label scores (see `guess_score`)."""
         return guess_score(self.questions, list(self.labels))
 
+    def blind_score(self) -> float:
+        """What the best blind strategy scores (see `blind_score`)."""
+        return blind_score(self.questions, list(self.labels))
+
+    def sorts_won_by_one_label(self) -> list[tuple[Question, str]]:
+        """Each `sort` one label answers wholly right, with that label (see `sort_winner`)."""
+        won = [(q, sort_winner(q, list(self.labels))) for q in self.questions if q.type == "sort"]
+        return [(q, label) for q, label in won if label is not None]
+
+    def why_grade(self) -> float | None:
+        """The reading grade of the set's explanations (Flesch-Kincaid; see `reading`)."""
+        return reading_grade(self.whys())
+
+    def whys(self) -> list[str]:
+        """Every explanation in the set: each question's `why` and each sort item's."""
+        return [q.why for q in self.questions if q.why] + [i.why for q in self.questions for i in q.items]
+
 def guess_score(questions: tuple[Question, ...] | list[Question], label_keys: list[str]) -> float:
     """The best score a learner gets by always choosing one label, ignoring the text.
 
     Each question is worth a point; a `sort` shares its point among its items; `choice` and
     `spot` questions cannot be answered with a label and earn nothing.
     """
-    best = 0.0
-    for key in label_keys:
-        points = 0.0
-        for question in questions:
-            decisions = question.decisions
-            if decisions:
-                points += sum(1 for answer, accept in decisions if key == answer or key in accept) / len(decisions)
-        best = max(best, points)
-    return best / len(questions) if questions else 0.0
+    if not questions:
+        return 0.0
+    return max(sum(one_label_share(q, key) for q in questions) for key in label_keys) / len(questions)
+
+
+def one_label_share(question: Question, key: str) -> float:
+    """The share of a question's labelling decisions that answering `key` gets right."""
+    decisions = question.decisions
+    if not decisions:
+        return 0.0
+    return sum(1 for answer, accept in decisions if key == answer or key in accept) / len(decisions)
+
+
+def blind_points(question: Question, key: str) -> float:
+    """Points for answering without reading: `key` for every label, option a, nothing marked.
+
+    Option a is the author's first option, whatever order learners see: a set keyed a throughout
+    tells of a habit a guesser can learn. Points follow the scoring rules of DESIGN.md.
+    """
+    if question.type == "choice":
+        if "a" not in question.answer:
+            return 0.0
+        return 1.0 / len(question.answer) if question.select_all else float(question.answer == ("a",))
+    if question.type == "spot":
+        return 1.0 if not question.answer else 0.0
+    return one_label_share(question, key)
+
+
+def blind_score(questions: tuple[Question, ...] | list[Question], label_keys: list[str]) -> float:
+    """The best score of the blind strategy (DESIGN.md): one label for every `label` question and
+    `sort` item (the best label for the set), the first option of every `choice`, nothing marked
+    on every `spot`. A set a reader should pass keeps this at 50% or under.
+    """
+    if not questions:
+        return 0.0
+    return max(sum(blind_points(q, key) for q in questions) for key in label_keys) / len(questions)
+
+
+def sort_winner(question: Question, label_keys: list[str]) -> str | None:
+    """The label that answers every item of a `sort` right (preferred or accepted), if one does."""
+    return next((key for key in label_keys if one_label_share(question, key) == 1.0), None)
+
+
+def sort_blind_share(question: Question, label_keys: list[str]) -> float:
+    """The best share of a `sort`'s items one label answers right."""
+    return max(one_label_share(question, key) for key in label_keys)
 
 
 def question_from_parts(key: str, asked: dict[str, Any], feedback: dict[str, Any]) -> Question:
