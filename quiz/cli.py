@@ -10,6 +10,7 @@ from flask.cli import ScriptInfo, with_appcontext
 
 from . import resource_path
 from .sets import CheckResult, LoadedSet, check_paths, check_sets, load_set
+from .scoring import percent
 from .sets.model import sort_blind_share
 
 
@@ -26,9 +27,9 @@ def describe(loaded: LoadedSet) -> str:
     n = len(qset.questions)
     grade = qset.why_grade()
     line = (f"{loaded.file}: {qset.id}: {n} question{'s' * (n != 1)}; labels {counts}; "
-            f"guess score {qset.guess_score():.0%}; blind score {qset.blind_score():.0%}; "
+            f"guess score {percent(qset.guess_score(), 1)}%; blind score {percent(qset.blind_score(), 1)}%; "
             f"whys at reading grade {'-' if grade is None else f'{grade:.1f}'}")
-    sorts = [f"{q.id} {sort_blind_share(q, list(qset.labels)):.0%}" for q in qset.questions if q.type == "sort"]
+    sorts = [f"{q.id} {percent(sort_blind_share(q, list(qset.labels)), 1)}%" for q in qset.questions if q.type == "sort"]
     return line + (f"\n  one label per sort: {', '.join(sorts)}" if sorts else "")
 
 

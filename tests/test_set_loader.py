@@ -16,6 +16,7 @@ from click.testing import CliRunner
 
 from quiz.cli import main
 from quiz.sets import LoadedSet, SetFileError, check_paths, load_path, load_set
+from quiz.sets.reading import reading_grade
 
 ROOT = Path(__file__).resolve().parent.parent
 BAD_DIR = "tests/fixtures/bad"
@@ -443,6 +444,21 @@ def test_a_sort_counts_as_won_when_accepted_labels_cover_every_item():
 def test_option_a_is_the_authors_first_option_for_select_all_too():
     qset = load_set(HAND_WORKED.replace("answer: [a, c]", "answer: [b, c]"), "hand.yaml").set
     assert qset.blind_score() == 3.5 / 8
+
+
+def test_reading_grade_is_flesch_kincaid_on_a_hand_counted_text():
+    # 9 words of one syllable each ("home", "late": silent e), 2 sentences:
+    # 0.39 x 9/2 + 11.8 x 9/9 - 15.59 = -2.035
+    assert reading_grade(["The dog ran home. It was late at night."]) == pytest.approx(-2.035)
+    # a text is a sentence even without a full stop: 3 words of 1 + 1 ("one") + 3 syllables
+    assert reading_grade(["Step one: evidence"]) == pytest.approx(0.39 * 3 + 11.8 * 5 / 3 - 15.59)
+    assert reading_grade(["", "..."]) is None
+
+
+def test_long_words_read_at_a_higher_grade_than_plain_ones():
+    plain = reading_grade(["Step 2: it guesses what Putin wants. No record of his words says so."])
+    hard = reading_grade(["Step 2: it insinuates an unverifiable, value-laden characterisation of intentions."])
+    assert plain is not None and hard is not None and plain < 8 < hard
 
 
 # -- (d) limits: big, deep and explosive files fail fast and clearly ---------------------------

@@ -224,6 +224,24 @@ def test_upload_shows_errors_by_line_then_imports_and_replaces(app, world):
     assert taken.status_code == 422 and "already used by a set another instructor uploaded" in taken.get_data(as_text=True)
 
 
+def test_upload_warns_when_answering_blind_passes_and_the_set_page_shows_the_blind_score(app, world):
+    teacher = sign_in(app.test_client(), "teacher")
+    # keyed a, one fact and a sort half fact: fact + option a = (1 + 1 + 0 + 1/2) / 4 = 62.5%
+    token = csrf_token(teacher, "/teach/sets/")
+    page = teacher.post("/teach/sets/", data={"csrf_token": token, "file": (io.BytesIO(
+        SAMPLE_SET.replace("id: sample", "id: blind").encode()), "blind.yaml")},
+        content_type="multipart/form-data", follow_redirects=True).get_data(as_text=True)
+    assert "blind.yaml:9: warning: a blind strategy scores 63% (over 50%)" in page
+    assert "blind score 63% (over 50%: a learner who does not read would pass)" in page
+    balanced = SAMPLE_SET.replace("id: sample", "id: balanced").replace(
+        'options: ["Putin met U.S. envoys.", "This whole thing feels staged."]\n    answer: a',
+        'options: ["This whole thing feels staged.", "Putin met U.S. envoys."]\n    answer: b')
+    token = csrf_token(teacher, "/teach/sets/")
+    page = teacher.post("/teach/sets/", data={"csrf_token": token, "file": (io.BytesIO(balanced.encode()),
+                        "balanced.yaml")}, content_type="multipart/form-data", follow_redirects=True).get_data(as_text=True)
+    assert "blind score 38%" in page and "warning" not in page.split("<main")[-1].split("Preview")[0]
+
+
 def test_regrade_after_a_key_fix_changes_the_scores(app, world):
     teacher = sign_in(app.test_client(), "teacher")
     wrong_key = SAMPLE_SET.replace("id: sample", "id: keyfix").replace("    answer: a\n", "    answer: b\n")

@@ -653,11 +653,13 @@ def set_warnings(qset: QuestionSet, file: str, root: Node) -> list[Problem]:
                     warnings.append(Problem(file, question.line, f"{what} is not word for word in the article "
                                             "(a paraphrase can change the label): copy it exactly",
                                             question.id, warning=True))
+    from ..scoring import percent  # here: scoring imports this package's model
+
     blind = qset.blind_score()
     if blind > 0.5:
         questions_line = next((_line(k) for k, _v in root.value if k.value == "questions"), 1)
         counts = ", ".join(f"{k} {n}" for k, n in qset.label_counts().items())
-        warnings.append(Problem(file, questions_line, f"a blind strategy scores {blind:.0%} (over 50%): one "
+        warnings.append(Problem(file, questions_line, f"a blind strategy scores {percent(blind, 1)}% (over 50%): one "
                                 "label for everything, option a of every choice, nothing marked on spots; "
                                 f"balance the labels and the answer letters (label counts: {counts})",
                                 warning=True))
