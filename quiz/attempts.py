@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from . import models
 from .scoring import score
+from .sets.loader import LETTERS
 from .sets.model import STANDARD_LABELS, Label, Question, guess_score, question_from_parts
 from .sets.text import words
 
@@ -99,15 +100,31 @@ def unfinished_attempt(session: Session, qset: models.QuestionSet, user: Optiona
         models.Attempt.kind == "set").order_by(models.Attempt.id.desc()).limit(1))
 
 
+def option_order(version: models.QuestionVersion, rng: random.Random) -> Optional[list[int]]:
+    """The order a `choice` shows its options in: shuffled, so that a habit of keying a (or of
+    putting the right answer last) teaches nothing, with pinned options kept in their place.
+
+    Keys, answers and reports keep the author's letters; only the display follows this order.
+    None for other question types.
+    """
+    if version.type != "choice":
+        return None
+    pinned = {LETTERS.index(letter) for letter in version.feedback.get("pin", ())}
+    order = list(range(len(version.asked["options"])))
+    free = [index for index in order if index not in pinned]
+    moved = iter(rng.sample(free, len(free)))
+    return [index if index in pinned else next(moved) for index in order]
+
+
 def start_attempt(session: Session, qset: models.QuestionSet, user: Optional[models.User] = None,
                   practice_token: Optional[str] = None, assignment: Optional[models.Assignment] = None,
                   rng: Optional[random.Random] = None) -> models.Attempt:
-    """A new attempt asking the set's current question versions (shuffled if assigned so)."""
+    """A new attempt asking the set's current question versions, in order unless the assignment
+    shuffles them; choice options are always shuffled (see `option_order`)."""
     questions = qset.current_questions
     versions = [q.current for q in questions]
-    shuffle = bool(assignment and assignment.shuffle)
     rng = rng or random.Random(secrets.randbits(64))  # question order, not a secret  # nosec B311
-    if shuffle:
+    if assignment and assignment.shuffle:
         rng.shuffle(versions)
     attempt = models.Attempt(set_id=qset.id, user_id=user.id if user else None,
                              practice_token=None if user else practice_token,
@@ -115,11 +132,8 @@ def start_attempt(session: Session, qset: models.QuestionSet, user: Optional[mod
                              feedback=assignment.feedback if assignment else "immediate",
                              possible=len(versions))
     for position, version in enumerate(versions):
-        order = None
-        if shuffle and version.type == "choice":
-            order = list(range(len(version.asked["options"])))
-            rng.shuffle(order)
-        attempt.items.append(models.AttemptItem(position=position, version=version, option_order=order))
+        attempt.items.append(models.AttemptItem(position=position, version=version,
+                                                option_order=option_order(version, rng)))
     session.add(attempt)
     session.flush()
     return attempt
@@ -145,8 +159,10 @@ def mistakes_attempt(session: Session, user: models.User) -> Optional[models.Att
     if not wrong:
         return None
     attempt = models.Attempt(user_id=user.id, kind="mistakes", feedback="immediate", possible=len(wrong))
+    rng = random.Random(secrets.randbits(64))  # option order, not a secret  # nosec B311
     for position, question in enumerate(wrong):
-        attempt.items.append(models.AttemptItem(position=position, version=question.current))
+        attempt.items.append(models.AttemptItem(position=position, version=question.current,
+                                                option_order=option_order(question.current, rng)))
     session.add(attempt)
     session.flush()
     return attempt

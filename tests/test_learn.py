@@ -302,6 +302,42 @@ def test_shuffled_order_is_stable_across_refreshes(app, sample_set, make_class):
         re.search(r'value="([^"]+)"', first).group(1), re.search(r'value="([^"]+)"', first).group(1))
 
 
+PINNED = """format: 1
+id: pinned
+title: Options in a new order every time
+questions:
+  - id: which
+    type: choice
+    prompt: "Which sentence reports a fact?"
+    options: ["Opt one.", "Opt two.", "Opt three.", "Opt four.", "Opt five.", "None of these."]
+    answer: c
+    pin: f
+    why: "Step 3."
+"""
+
+
+def test_practice_shuffles_choice_options_keeps_pinned_ones_and_scores_author_letters(client, app, tmp_path):
+    from quiz.importer import import_paths
+
+    path = tmp_path / "pinned.yaml"
+    path.write_text(PINNED, encoding="utf-8")
+    with app.app_context():
+        import_paths(db.session, [path])
+    orders = set()
+    for _ in range(8):  # 5! orders of the free options: 8 attempts all alike would be a 1 in 120^7 chance
+        url = start(client, "pinned")
+        page = client.get(url).get_data(as_text=True)
+        shown = re.findall(r'value="([a-f])"', page)
+        assert sorted(shown) == list("abcdef") and shown[-1] == "f"  # "None of these." stays last
+        assert page.index("Opt three.") < page.index("None of these.")
+        orders.add("".join(shown))
+        answer(client, url, 0, option="c")  # the author's letter, wherever it is shown
+        post_form(client, url, {}, action=url + "finish")
+    assert len(orders) > 1
+    with app.app_context():
+        assert set(db.session.scalars(select(models.Attempt.points))) == {1.0}
+
+
 def test_practice_attempts_are_deleted_after_seven_days(app, sample_set):
     old = app.test_client()
     url = start(old)

@@ -115,7 +115,7 @@ SCHEMA_CANNOT = {
     # relations between values: uniqueness, substrings, a letter within the number of options,
     # an answer among the set's own labels
     "duplicate_question_id", "spot_answer_not_in_statement", "spot_block_second_entry",
-    "cue_not_in_statement", "choice_letter_out_of_range", "sort_answer_not_own_label",
+    "cue_not_in_statement", "choice_letter_out_of_range", "pin_not_letter", "sort_answer_not_own_label",
 }
 
 

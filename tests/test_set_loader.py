@@ -85,6 +85,7 @@ BAD: dict[str, list[str]] = {
                               "a, b, c ...; write 'b' for option 2")],
     "choice_letter_out_of_range": [("13: question which-is-fact: answer 'd' is not one of the option letters: "
                                     "a, b, c")],
+    "pin_not_letter": ["14: question which-is-fact: pin 'e' is not one of the option letters: a, b, c"],
     "choice_one_option": ["9: question which-is-fact: options has 1 option; a choice needs 2 to 26"],
     "select_all_empty": [("13: question which-are-opinion: answer lists no letters: "
                           "name at least one right option")],
@@ -299,8 +300,9 @@ def test_choice_answer_list_means_select_all_and_letters_ignore_case():
 def test_source_date_and_url_with_query_are_kept_as_written():
     qset = load_good("article_and_source").set
     assert qset.source is not None
-    assert (qset.source.publisher, qset.source.date, qset.source.url) == (
-        "Example News", "2025-12-03", "https://news.example.org/world/putin-proposal?src=quiz#summary")
+    assert (qset.source.publisher, qset.source.author, qset.source.date, qset.source.url, qset.source.licence) == (
+        "Example News", "A. Reporter", "2025-12-03", "https://news.example.org/world/putin-proposal?src=quiz#summary",
+        "CC BY 4.0")
     assert qset.visibility == "classes"
     assert [section.section for section in qset.article] == ["News summary", None]
     assert qset.questions[1].accept == ("commentary",)

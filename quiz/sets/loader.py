@@ -25,7 +25,7 @@ MAX_DEPTH = 20
 MAX_STATEMENT = 1000
 MAX_TEXT = {"title": 200, "summary": 500, "prompt": 1000, "why": 2000, "option": 1000,
             "phrase": 1000, "section": 200, "article": 100_000, "name": 60, "definition": 1000,
-            "headline": 500, "publisher": 200, "url": 2000}
+            "headline": 500, "publisher": 200, "author": 200, "licence": 200, "url": 2000}
 MAX_QUESTIONS = 500
 MAX_ITEMS = 100
 ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
@@ -42,12 +42,12 @@ _READS_AS = {"tag:yaml.org,2002:bool": "true/false", "tag:yaml.org,2002:int": "a
 
 TOP_KEYS = ("format", "id", "title", "summary", "level", "language", "visibility", "source",
             "labels", "article", "questions")
-SOURCE_KEYS = ("headline", "publisher", "date", "url")
+SOURCE_KEYS = ("headline", "publisher", "author", "date", "url", "licence")
 SECTION_KEYS = ("section", "text")
 LABEL_DEF_KEYS = ("name", "definition")
 QUESTION_KEYS = {
     "label": ("id", "type", "prompt", "statement", "answer", "accept", "why", "cues"),
-    "choice": ("id", "type", "prompt", "options", "answer", "why"),
+    "choice": ("id", "type", "prompt", "options", "answer", "pin", "why"),
     "spot": ("id", "type", "prompt", "statement", "answer", "why", "cues"),
     "sort": ("id", "type", "prompt", "items", "why"),
 }
@@ -295,7 +295,10 @@ class _Reader:
         if url is not None and not URL_PATTERN.fullmatch(url.strip()):
             self.fault(found["url"][1], f"source url '{url}' is not an http:// or https:// address")
             url = None
-        return Source(headline=headline or "", publisher=publisher, date=date, url=url)
+        author, licence = (self.optional_text(found.get(key, (None, None))[1], f"source {key}", MAX_TEXT[key])
+                           for key in ("author", "licence"))
+        return Source(headline=headline or "", publisher=publisher, author=author, date=date, url=url,
+                      licence=licence)
 
     def read_labels(self, node: Node | None) -> tuple[dict[str, Label], bool]:
         if node is None:
@@ -423,12 +426,14 @@ class _Reader:
             fields["options"] = options
             if "answer" in found:
                 fields["answer"], fields["select_all"] = self.letters(value("answer"), options)
+            if "pin" in found:
+                fields["pin"] = self.pin(value("pin"), options)
         elif qtype == "sort":
             fields["items"] = self.items(value("items"), label_keys) if "items" in found else None
         if qid is None or any(v is None for v in fields.values()) or not all(
                 key in found for key in REQUIRED[qtype]):
             return None
-        for key in ("options", "accept", "cues", "items"):
+        for key in ("options", "accept", "cues", "items", "pin"):
             if key in fields:
                 fields[key] = tuple(fields[key])
         if qtype == "spot":
@@ -514,6 +519,18 @@ class _Reader:
             self.fault(node, "answer lists no letters: name at least one right option")
             ok = False
         return (tuple(dict.fromkeys(letters)) if ok else None), select_all
+
+    def pin(self, node: Node, options: list[str] | None) -> list[str] | None:
+        """Option letters that keep their place when options are shuffled (e.g. "none of these")."""
+        allowed = LETTERS[:len(options)] if options else LETTERS
+        items = self.text_items(node, "pin", 10, allow_scalar=True)
+        if items is None:
+            return None
+        letters = [(value.strip().lower(), entry) for value, entry in items]
+        wrong = [(letter, entry) for letter, entry in letters if len(letter) != 1 or letter not in allowed]
+        for letter, entry in wrong:
+            self.fault(entry, f"pin '{letter}' is not one of the option letters: {', '.join(allowed)}")
+        return None if wrong else list(dict.fromkeys(letter for letter, _entry in letters))
 
     def items(self, node: Node, label_keys: list[str]) -> list[SortItem] | None:
         if not isinstance(node, SequenceNode) or not node.value:

@@ -69,6 +69,7 @@ class Question:
     options: tuple[str, ...] = ()
     answer: str | tuple[str, ...] = ""
     select_all: bool = False
+    pin: tuple[str, ...] = ()
     accept: tuple[str, ...] = ()
     cues: tuple[str, ...] = ()
     items: tuple[SortItem, ...] = ()
@@ -92,9 +93,12 @@ class Question:
         return asked
 
     def feedback(self) -> dict[str, Any]:
-        """What explains the answer: a change here updates the version in place."""
-        return {"why": self.why, "cues": list(self.cues),
-                "items": [{"why": i.why, "cues": list(i.cues)} for i in self.items]}
+        """What explains the answer, and pinned options: a change here updates the version in place."""
+        shown: dict[str, Any] = {"why": self.why, "cues": list(self.cues),
+                                 "items": [{"why": i.why, "cues": list(i.cues)} for i in self.items]}
+        if self.pin:
+            shown["pin"] = list(self.pin)
+        return shown
 
     @property
     def decisions(self) -> list[tuple[str, tuple[str, ...]]]:
@@ -108,10 +112,14 @@ class Question:
 
 @dataclass(frozen=True)
 class Source:
+    """Where the article comes from, and the licence that lets a set republish it."""
+
     headline: str
     publisher: str | None = None
     date: str | None = None
     url: str | None = None
+    author: str | None = None
+    licence: str | None = None
 
 
 @dataclass(frozen=True)
@@ -242,5 +250,6 @@ def question_from_parts(key: str, asked: dict[str, Any], feedback: dict[str, Any
         id=key, type=qtype, prompt=asked.get("prompt", ""), why=feedback.get("why", ""),
         statement=asked.get("statement", ""), options=tuple(asked.get("options", ())),
         answer=tuple(answer) if isinstance(answer, list) else answer,
-        select_all=bool(asked.get("select_all", False)), accept=tuple(asked.get("accept", ())),
+        select_all=bool(asked.get("select_all", False)), pin=tuple(feedback.get("pin", ())),
+        accept=tuple(asked.get("accept", ())),
         cues=tuple(feedback.get("cues", ())), items=items)

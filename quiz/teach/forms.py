@@ -42,5 +42,5 @@ class AssignForm(FlaskForm):
                                   validators=[Optional()])
     closes_at = DateTimeLocalField(_l("Closes (your time zone; empty: never)"), format="%Y-%m-%dT%H:%M",
                                    validators=[Optional()])
-    shuffle = BooleanField(_l("Shuffle questions and options"))
+    shuffle = BooleanField(_l("Shuffle the order of questions (options are always shuffled)"))
     submit = SubmitField(_l("Assign"))
