@@ -1,0 +1,65 @@
+"""The sets shipped in questions/ and the labelling records behind them.
+
+A learner who answers blind must not pass a site set, no sort may be won by one label, and
+each article's labelling record (docs/labelling/<set-id>.tsv, read by the draft model's
+training) must hold the article's sentences word for word with a label the steps allow.
+"""
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from quiz.sets import check_paths
+from quiz.sets.text import in_article
+from quiz.sets.model import sort_blind_share
+
+ROOT = Path(__file__).resolve().parent.parent
+SITE = check_paths([ROOT / "questions"])
+LABELLING = sorted((ROOT / "docs" / "labelling").glob("*.tsv"))
+
+
+def test_site_sets_load_without_errors_or_warnings():
+    assert SITE.errors == []
+    assert [str(w) for w in SITE.warnings] == []
+    assert len(SITE.loaded) >= 6
+
+
+@pytest.mark.parametrize("loaded", SITE.loaded, ids=lambda loaded: loaded.set.id)
+def test_no_site_set_is_passed_blind_and_no_sort_is_won_by_one_label(loaded):
+    qset = loaded.set
+    assert qset.blind_score() <= 0.5
+    for question in qset.questions:
+        if question.type == "sort":
+            assert sort_blind_share(question, list(qset.labels)) < 1, question.id
+
+
+def test_beginner_sets_ask_no_label_with_a_second_defensible_one():
+    for loaded in SITE.loaded:
+        if loaded.set.level == "beginner":
+            assert [(q.id, accept) for q in loaded.set.questions for _answer, accept in q.decisions
+                    if accept] == [], loaded.set.id
+
+
+def test_every_article_set_credits_its_source_and_licence():
+    for loaded in SITE.loaded:
+        source = loaded.set.source
+        assert source is not None and source.headline, loaded.set.id
+        if source.publisher:  # a published article: who, when, where and under what licence
+            assert source.author and source.date and source.url and source.licence, loaded.set.id
+
+
+@pytest.mark.parametrize("path", LABELLING, ids=lambda path: path.stem)
+def test_labelling_records_hold_their_articles_sentences_and_standard_labels(path):
+    sets = {loaded.set.id: loaded.set for loaded in SITE.loaded}
+    assert path.stem in sets, f"{path.name} names no set in questions/"
+    article = sets[path.stem].article_text
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    assert rows and list(rows[0]) == ["sentence", "labeller_a", "labeller_b", "settled", "step"]
+    steps = {"opinion": "1", "commentary": "2", "fact": "3"}
+    for row in rows:
+        assert in_article(row["sentence"], article), row["sentence"]
+        assert row["labeller_a"] in steps and row["labeller_b"] in (*steps, "")
+        assert steps[row["settled"]] == row["step"], row["sentence"]
