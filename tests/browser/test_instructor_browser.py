@@ -280,7 +280,8 @@ def take_set(page, base: str, attempt: dict, questions: list[dict], first: bool)
             radio(page, LABEL_NAMES[answer]).check()
         elif question["type"] == "choice":
             text = question["options"]["abcdefgh".index(answer)]
-            page.get_by_role("radio", name=f"{answer}. {text}", exact=True).check()
+            # options are shuffled: the letter shown is the position, not the author's letter
+            page.get_by_role("radio", name=re.compile(rf"^[a-h]\. {re.escape(text)}$")).check()
         else:
             for position, label in enumerate(answer, start=1):
                 radio(page, LABEL_NAMES[label], sentence_group(page, position)).check()
