@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from quiz.sets import check_paths
-from quiz.sets.text import in_article
 from quiz.sets.model import sort_blind_share
+from quiz.sets.text import in_article
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = check_paths([ROOT / "questions"])
