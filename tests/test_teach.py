@@ -233,6 +233,7 @@ def test_upload_warns_when_answering_blind_passes_and_the_set_page_shows_the_bli
         content_type="multipart/form-data", follow_redirects=True).get_data(as_text=True)
     assert "blind.yaml:9: warning: a blind strategy scores 63% (over 50%)" in page
     assert "blind score 63% (over 50%: a learner who does not read would pass)" in page
+    assert "labels Reported fact 2, Commentary 0, Opinion 1 · guess score 38%" in " ".join(page.split())
     assert "One label, the same for every item, gets 50% of this sort right." in page  # fact, opinion
     balanced = SAMPLE_SET.replace("id: sample", "id: balanced").replace(
         'options: ["Putin met U.S. envoys.", "This whole thing feels staged."]\n    answer: a',

@@ -151,12 +151,8 @@ class QuestionSet:
         return "\n".join(section.text for section in self.article)
 
     def label_counts(self) -> dict[str, int]:
-        """How many labelling decisions have each preferred label (label questions, sort items)."""
-        counts = {key: 0 for key in self.labels}
-        for question in self.questions:
-            for answer, _accept in question.decisions:
-                counts[answer] += 1
-        return counts
+        """How many labelling decisions have each preferred label (see `label_counts`)."""
+        return label_counts(self.questions, list(self.labels))
 
     def possible_points(self) -> int:
         return len(self.questions)
@@ -181,6 +177,16 @@ class QuestionSet:
     def whys(self) -> list[str]:
         """Every explanation in the set: each question's `why` and each sort item's."""
         return [q.why for q in self.questions if q.why] + [i.why for q in self.questions for i in q.items]
+
+
+def label_counts(questions: tuple[Question, ...] | list[Question], label_keys: list[str]) -> dict[str, int]:
+    """How many labelling decisions have each preferred label (label questions, sort items)."""
+    counts = {key: 0 for key in label_keys}
+    for question in questions:
+        for answer, _accept in question.decisions:
+            counts[answer] += 1
+    return counts
+
 
 def guess_score(questions: tuple[Question, ...] | list[Question], label_keys: list[str]) -> float:
     """The best score a learner gets by always choosing one label, ignoring the text.

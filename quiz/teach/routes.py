@@ -28,7 +28,7 @@ from ..regrade import regrade_set
 from ..security import is_number, safe_next
 from ..sets import Problem, SetFileError, load_set
 from ..sets.loader import ID_PATTERN
-from ..sets.model import blind_score, question_from_parts, sort_blind_share
+from ..sets.model import blind_score, label_counts, question_from_parts, sort_blind_share
 from ..views import display_zone
 from .forms import ActionForm, AssignForm, ClassForm, CoTeacherForm, UploadForm
 
@@ -415,6 +415,7 @@ def set_detail(slug: str):  # type: ignore[no-untyped-def]
                            action=ActionForm(), upload=UploadForm(),
                            guess=service.attempt_guess_score([q for _r, q in questions], labels),
                            blind=blind_score([q for _r, q in questions], list(labels)),
+                           counts=label_counts([q for _r, q in questions], list(labels)),
                            one_label={q.id: sort_blind_share(q, list(labels)) for _r, q in questions if q.type == "sort"})
 
 
