@@ -9,8 +9,8 @@ from flask import current_app
 from flask.cli import ScriptInfo, with_appcontext
 
 from . import resource_path
-from .sets import CheckResult, LoadedSet, check_paths, check_sets, load_set
 from .scoring import percent
+from .sets import CheckResult, LoadedSet, check_paths, check_sets, load_set
 from .sets.model import sort_blind_share
 
 
