@@ -48,7 +48,7 @@ def test_every_guide_template_loads(line: int, body: str) -> None:
 
 @pytest.mark.parametrize("line, body", TEMPLATES, ids=[f"line-{line}" for line, _body in TEMPLATES])
 def test_every_guide_template_loads_without_warnings(line: int, body: str) -> None:
-    """No paraphrase or guess-score warning: the guide's examples are the ones to imitate."""
+    """No paraphrase or blind-score warning: the guide's examples are the ones to imitate."""
     loaded = load_set(body, f"{GUIDE.name}:{line}")
     assert not loaded.warnings, "\n".join(str(w) for w in loaded.warnings)
 
