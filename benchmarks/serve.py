@@ -874,8 +874,8 @@ def build_report_database(database_url: str, tmp: Path, answers: int) -> int:
              "'immediate', 'best', :off, :now FROM s"),
         ]
         chunk = [
-            (f"INSERT INTO users (id, username, password_hash, role, session_version, created_at) {series} "
-             f"SELECT {user0} + k, 'r' || k, '!', 'learner', 1, :now FROM s"),
+            (f"INSERT INTO users (id, username, password_hash, role, session_key, created_at) {series} "
+             f"SELECT {user0} + k, 'r' || k, '!', 'learner', 'reader-' || k, :now FROM s"),
             (f"INSERT INTO memberships (classroom_id, user_id, joined_at) {series} "
              f"SELECT 1 + k / {CLASS_SIZE}, {user0} + k, :now FROM s"),
             (f"INSERT INTO attempts (id, set_id, user_id, assignment_id, kind, feedback, started_at, finished_at, "

@@ -5,11 +5,12 @@ import re
 from typing import Optional
 
 from flask import current_app, has_app_context
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from . import models
+from .db import inserted
 
 DEFAULT_HASH_METHOD = "scrypt:32768:8:1"  # Werkzeug's default: about 32 MiB and a fraction of a second
 
@@ -38,18 +39,20 @@ def authenticate(session: Session, username: str, password: str) -> Optional[mod
     return user if check_password_hash(user.password_hash, password) else None
 
 
-def create_user(session: Session, username: str, password: str, role: str = "learner") -> models.User:
+def create_user(session: Session, username: str, password: str,
+                role: str = "learner") -> Optional[models.User]:
+    """The new account, or None if the username is taken (the unique key decides, not a lookup)."""
     user = models.User(username=normalise_username(username), password_hash=hash_password(password),
                        role=role)
-    session.add(user)
-    session.flush()
+    if not inserted(session, user):
+        return None
     return user
 
 
 def set_password(user: models.User, password: str) -> None:
     """New password; every other signed-in session of the account ends."""
     user.password_hash = hash_password(password)
-    user.session_version = (user.session_version or 1) + 1
+    user.end_sessions()
 
 
 def normalise_code(code: str) -> str:
@@ -70,11 +73,30 @@ def join(session: Session, user: models.User, classroom: models.Classroom) -> st
     A learner the teacher removed stays removed: the code alone does not undo that.
     """
     membership = session.get(models.Membership, (classroom.id, user.id))
-    if membership is not None:
-        return "removed" if membership.removed_at is not None else "already"
-    session.add(models.Membership(classroom_id=classroom.id, user_id=user.id))
-    session.flush()
-    return "joined"
+    if membership is None and inserted(session, models.Membership(classroom_id=classroom.id, user_id=user.id)):
+        return "joined"
+    membership = membership or session.get(models.Membership, (classroom.id, user.id), populate_existing=True)
+    return "removed" if membership is not None and membership.removed_at is not None else "already"
+
+
+def make_reset_code(session: Session, user_id: int, made_by_id: int, code: str, hours: int) -> None:
+    """Stores a new one-time code for the learner (its hash); any unused earlier code stops working.
+
+    One unused code per learner is a partial unique key: if another code was made at the same
+    moment (a double click), this one replaces it too.
+    """
+    import hashlib
+    from datetime import timedelta
+
+    unused = delete(models.PasswordReset).where(models.PasswordReset.user_id == user_id,
+                                                models.PasswordReset.used_at.is_(None))
+    for _try in range(2):
+        session.execute(unused)
+        if inserted(session, models.PasswordReset(
+                user_id=user_id, code_hash=hashlib.sha256(code.encode()).hexdigest(), created_by_id=made_by_id,
+                expires_at=models.utcnow() + timedelta(hours=hours))):
+            return
+    raise RuntimeError("another reset code keeps being made for this learner at the same moment")
 
 
 def use_reset_code(session: Session, username: str, code: str, password: str) -> Optional[models.User]:

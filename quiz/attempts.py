@@ -1,8 +1,15 @@
 """Taking quizzes: who may see a set, starting, answering and finishing attempts, summaries.
 
-The rules that keep answers safe live here, not in the views: an answer is stored once per
-item (a unique key, not a check-then-insert), and finishing is a conditional update, so a
-double click, a refresh or two servers racing can neither duplicate nor re-score anything.
+The rules that keep answers safe live here, not in the views, and the database enforces them,
+so a double click, a refresh or two servers racing can neither duplicate nor re-score anything:
+- an answer is stored once per item: a unique key, not a check-then-insert;
+- finishing is a conditional update, so an attempt is scored once;
+- a person has at most one unfinished attempt at a set (a learner, or a practice token) and
+  at most one unfinished mistakes attempt: partial unique indexes. A start inserts under a
+  savepoint; if another request got there first, that attempt is resumed instead;
+- an assignment's attempt limit: a start locks the learner's membership row (SELECT ... FOR
+  UPDATE on PostgreSQL; SQLite's `BEGIN IMMEDIATE` already serialises writers) before counting,
+  so two starts of one learner count one after the other.
 """
 from __future__ import annotations
 
@@ -10,15 +17,15 @@ import random
 import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Iterable, Optional
+from typing import Any, Callable, Iterable, Optional
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, delete, func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from . import models
+from .db import inserted
 from .scoring import score
 from .sets.loader import LETTERS
 from .sets.model import STANDARD_LABELS, Label, Question, guess_score, question_from_parts
@@ -85,6 +92,13 @@ def owns(attempt: models.Attempt, user: Optional[models.User], practice_token: O
 
 # -- attempts ----------------------------------------------------------------------------------
 
+def lock_membership(session: Session, user: models.User, assignment: models.Assignment) -> None:
+    """Holds the learner's membership row until the transaction ends: their starts queue here."""
+    session.execute(select(models.Membership.user_id).where(
+        models.Membership.classroom_id == assignment.classroom_id, models.Membership.user_id == user.id)
+        .with_for_update())
+
+
 def attempts_used(session: Session, user: models.User, assignment: models.Assignment) -> int:
     return session.scalar(select(func.count(models.Attempt.id)).where(
         models.Attempt.user_id == user.id, models.Attempt.assignment_id == assignment.id)) or 0
@@ -97,7 +111,23 @@ def unfinished_attempt(session: Session, qset: models.QuestionSet, user: Optiona
              else and_(models.Attempt.user_id.is_(None), models.Attempt.practice_token == (practice_token or "-")))
     return session.scalar(select(models.Attempt).where(
         owner, models.Attempt.set_id == qset.id, models.Attempt.finished_at.is_(None),
-        models.Attempt.kind == "set").order_by(models.Attempt.id.desc()).limit(1))
+        models.Attempt.kind == "set"))
+
+
+def unfinished_mistakes(session: Session, user: models.User) -> Optional[models.Attempt]:
+    return session.scalar(select(models.Attempt).where(
+        models.Attempt.user_id == user.id, models.Attempt.kind == "mistakes", models.Attempt.finished_at.is_(None)))
+
+
+def add_unless_open(session: Session, attempt: models.Attempt,
+                    find_open: Callable[[], Optional[models.Attempt]]) -> models.Attempt:
+    """Adds the attempt, or returns the one its owner has open: the partial unique index decides."""
+    if inserted(session, attempt):
+        return attempt
+    found = find_open()
+    if found is None:
+        raise RuntimeError("an attempt was refused by a unique key, yet no open attempt is there")
+    return found
 
 
 def option_order(version: models.QuestionVersion, rng: random.Random) -> Optional[list[int]]:
@@ -120,7 +150,8 @@ def start_attempt(session: Session, qset: models.QuestionSet, user: Optional[mod
                   practice_token: Optional[str] = None, assignment: Optional[models.Assignment] = None,
                   rng: Optional[random.Random] = None) -> models.Attempt:
     """A new attempt asking the set's current question versions, in order unless the assignment
-    shuffles them; choice options are always shuffled (see `option_order`)."""
+    shuffles them; choice options are always shuffled (see `option_order`). If another request
+    started one for the same person a moment ago, that one is returned instead."""
     questions = qset.current_questions
     versions = [q.current for q in questions]
     rng = rng or random.Random(secrets.randbits(64))  # question order, not a secret  # nosec B311
@@ -134,13 +165,17 @@ def start_attempt(session: Session, qset: models.QuestionSet, user: Optional[mod
     for position, version in enumerate(versions):
         attempt.items.append(models.AttemptItem(position=position, version=version,
                                                 option_order=option_order(version, rng)))
-    session.add(attempt)
+    attempt = add_unless_open(session, attempt, lambda: unfinished_attempt(session, qset, user, practice_token))
     session.flush()
     return attempt
 
 
 def mistakes_attempt(session: Session, user: models.User) -> Optional[models.Attempt]:
-    """A new attempt of the questions this learner most recently got wrong (current versions)."""
+    """A new attempt of the questions this learner most recently got wrong (current versions),
+    or the mistakes attempt they left unfinished."""
+    unfinished = unfinished_mistakes(session, user)
+    if unfinished is not None:
+        return unfinished
     latest = (select(models.QuestionVersion.question_id.label("question_id"),
                      func.max(models.Answer.id).label("answer_id"))
               .join(models.AttemptItem, models.AttemptItem.version_id == models.QuestionVersion.id)
@@ -163,7 +198,7 @@ def mistakes_attempt(session: Session, user: models.User) -> Optional[models.Att
     for position, question in enumerate(wrong):
         attempt.items.append(models.AttemptItem(position=position, version=question.current,
                                                 option_order=option_order(question.current, rng)))
-    session.add(attempt)
+    attempt = add_unless_open(session, attempt, lambda: unfinished_mistakes(session, user))
     session.flush()
     return attempt
 
@@ -195,10 +230,7 @@ def record_answer(session: Session, item: models.AttemptItem, response: Any) -> 
     stored = models.Answer(item_id=item.id, response=response, points=score(question, response),
                            response_text=describe_response(question, response))
     stored.label_choices = label_choices(question, response)
-    try:
-        with session.begin_nested():
-            session.add(stored)
-    except IntegrityError:
+    if not inserted(session, stored):
         session.expire(item)
         return False
     session.expire(item, ["answer"])

@@ -261,9 +261,8 @@ def create_instructor_command(username: str, password_file: str | None) -> None:
         raise click.ClickException("a username has 3 to 40 letters, digits, dots, hyphens or underscores")
     password = read_password(password_file)
     with writing():
-        if accounts.find_user(db.session, username) is not None:
+        if accounts.create_user(db.session, username, password, role="instructor") is None:
             raise click.ClickException(f"the username {username} is taken")
-        accounts.create_user(db.session, username, password, role="instructor")
         db.session.commit()
     click.echo(f"Instructor {accounts.normalise_username(username)} created. Sign in at /login.")
 

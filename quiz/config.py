@@ -14,6 +14,8 @@ def from_environment(instance_path: str) -> dict:
         "PREFER_HTTPS": os.environ.get("PREFER_HTTPS", "").lower() in ("1", "true", "yes"),
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0") or 0),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", ""),
+        # a session unused this long is refused by the server (the cookie's signed time is checked)
+        "SESSION_IDLE_HOURS": float(os.environ.get("SESSION_IDLE_HOURS", "12") or 12),
         # Only for load tests and benchmarks: a cheaper scrypt cost weakens stored passwords.
         "PASSWORD_HASH_METHOD": os.environ.get("PASSWORD_HASH_METHOD", "scrypt:32768:8:1"),
     }

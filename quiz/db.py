@@ -8,7 +8,8 @@ from typing import Iterator
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import DeclarativeBase, Session
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 _write_intent: ContextVar[bool] = ContextVar("write_intent", default=False)
@@ -60,3 +61,18 @@ def writing() -> Iterator[None]:
         yield
     finally:
         _write_intent.reset(token)
+
+
+def inserted(session: Session, row: object) -> bool:
+    """Adds a row under a savepoint; False if a unique key says another request added it first.
+
+    The race rule of every creating POST: the database's unique key is the judge, never a
+    lookup before the insert. On PostgreSQL the insert waits for the other transaction, so
+    its row is visible to the next statement; on SQLite `writing()` already queues writers.
+    """
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        return False
+    return True

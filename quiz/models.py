@@ -1,12 +1,13 @@
 """The database: people and classes, question sets and their versions, attempts and answers."""
 from __future__ import annotations
 
+import secrets
 from datetime import datetime, timezone
 from typing import Any, Optional
 
 from flask_login import UserMixin
-from sqlalchemy import (JSON, Boolean, Column, DateTime, Float, ForeignKey, Integer, String, Table,
-                        UniqueConstraint)
+from sqlalchemy import (JSON, Boolean, Column, DateTime, Float, ForeignKey, Index, Integer, String, Table,
+                        UniqueConstraint, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .db import db
@@ -16,10 +17,25 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def new_session_key() -> str:
+    return secrets.token_urlsafe(32)
+
+
+# Ids that reach a URL or a cookie are never used twice: SQLite, unlike PostgreSQL's sequences,
+# hands the highest id out again once its row is deleted, unless the table is AUTOINCREMENT.
+NEVER_REUSE_IDS = {"sqlite_autoincrement": True}
+
+
+def partial_unique(name: str, *columns: str, where: str) -> Index:
+    """A unique index over the rows that match `where` (both databases support these)."""
+    return Index(name, *columns, unique=True, sqlite_where=text(where), postgresql_where=text(where))
+
+
 class QuestionSet(db.Model):  # type: ignore[name-defined]
     """A set as last imported: its metadata and article; its questions keep every version."""
 
     __tablename__ = "question_sets"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(64), unique=True)
@@ -95,6 +111,14 @@ class Attempt(db.Model):  # type: ignore[name-defined]
     """One go at a set (or at a learner's past mistakes): the questions it asks, in order."""
 
     __tablename__ = "attempts"
+    # at most one unfinished attempt per learner and set, per practice token and set, and per
+    # learner at their mistakes: the race rules of quiz/attempts.py
+    __table_args__ = (
+        partial_unique("uq_attempts_open_set", "user_id", "set_id", where="finished_at IS NULL AND kind = 'set'"),
+        partial_unique("uq_attempts_open_practice", "practice_token", "set_id", where="finished_at IS NULL"),
+        partial_unique("uq_attempts_open_mistakes", "user_id", where="finished_at IS NULL AND kind = 'mistakes'"),
+        NEVER_REUSE_IDS,
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     set_id: Mapped[Optional[int]] = mapped_column(ForeignKey("question_sets.id", ondelete="CASCADE"), index=True)
@@ -183,6 +207,7 @@ class PasswordReset(db.Model):  # type: ignore[name-defined]
     """A one-time code an instructor made for a learner; only its hash is kept."""
 
     __tablename__ = "password_resets"
+    __table_args__ = (partial_unique("uq_password_resets_unused", "user_id", where="used_at IS NULL"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -203,13 +228,15 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined]
     """A learner or an instructor. Learners give a username and a password, nothing else."""
 
     __tablename__ = "users"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(40), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(12), default="learner")
     timezone: Mapped[Optional[str]] = mapped_column(String(64))
-    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    # what the session cookie holds instead of the id; replaced to end every session of the account
+    session_key: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_key)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_seen_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
 
@@ -220,18 +247,24 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined]
         return self.role == "instructor"
 
     def get_id(self) -> str:
-        # The version makes a password change sign out every other session of this account.
-        return f"{self.id}:{self.session_version}"
+        return self.session_key
+
+    def end_sessions(self) -> None:
+        """Signs the account out everywhere: cookies holding the old key no longer sign anyone in."""
+        self.session_key = new_session_key()
 
 
 class Classroom(db.Model):  # type: ignore[name-defined]
     """A class: its instructors (co-teachers), its learners and the sets assigned to it."""
 
     __tablename__ = "classrooms"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
     join_code: Mapped[Optional[str]] = mapped_column(String(12), unique=True)
+    # the random key of the form that made the class: the same form sent twice makes one class
+    form_key: Mapped[Optional[str]] = mapped_column(String(64), unique=True)
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

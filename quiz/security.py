@@ -1,6 +1,7 @@
 """Security that every route gets: headers, CSRF, sign-in sessions and safe redirects."""
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Optional
 from urllib.parse import urlsplit
 
@@ -48,6 +49,10 @@ def init_app(app: Flask) -> None:
     app.config["SESSION_COOKIE_SECURE"] = bool(app.config.get("PREFER_HTTPS"))
     app.config["REMEMBER_COOKIE_SECURE"] = bool(app.config.get("PREFER_HTTPS"))
     app.config["REMEMBER_COOKIE_SAMESITE"] = "Lax"
+    # Idle expiry: a signed-in session is re-signed on every request, and Flask refuses a cookie
+    # signed longer ago than this, so 12 hours without a request end the session server-side.
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=float(app.config.get("SESSION_IDLE_HOURS", 12)))
+    app.config["SESSION_REFRESH_EACH_REQUEST"] = True
     app.config.setdefault("MAX_CONTENT_LENGTH", 2 * 1024 * 1024)
     if app.config.get("PREFER_HTTPS"):
         app.config["PREFERRED_URL_SCHEME"] = "https"
@@ -72,14 +77,15 @@ def security_headers(response: Response) -> Response:
 
 
 @login_manager.user_loader
-def load_user(user_id: str):  # type: ignore[no-untyped-def]
+def load_user(session_key: str):  # type: ignore[no-untyped-def]
+    """The account whose current session key the cookie holds (never a bare row id)."""
+    from sqlalchemy import select
+
     from .models import User
 
-    ident, _, version = user_id.partition(":")
-    if not is_number(ident) or not is_number(version):
+    if not session_key or len(session_key) > 64:
         return None
-    user = db.session.get(User, int(ident))
-    return user if user is not None and user.session_version == int(version) else None
+    return db.session.scalar(select(User).where(User.session_key == session_key))
 
 
 def is_number(text: str) -> bool:

@@ -48,6 +48,11 @@ def login():  # type: ignore[no-untyped-def]
 
 @bp.post("/logout")
 def logout():  # type: ignore[no-untyped-def]
+    """Ends the session on the server too: a copy of the cookie no longer signs anyone in."""
+    if current_user.is_authenticated:
+        with writing():
+            db.session.merge(current_user._get_current_object()).end_sessions()
+            db.session.commit()
     logout_user()
     session.clear()
     flash(_("You are signed out."), "info")
@@ -80,14 +85,17 @@ def join():  # type: ignore[no-untyped-def]
                 outcome = accounts.join(db.session, current_user, classroom)
                 db.session.commit()
                 return joined(outcome, classroom.name)
-            elif accounts.find_user(db.session, form.username.data or "") is not None:
-                form.username.errors.append(_("That username is taken. Choose another, or sign in if it is yours."))
             else:
-                user = accounts.create_user(db.session, form.username.data or "", form.password.data or "")
-                accounts.join(db.session, user, classroom)
-                db.session.commit()
-                sign_in(user)
-                return joined("joined", classroom.name)
+                user = None if accounts.find_user(db.session, form.username.data or "") else accounts.create_user(
+                    db.session, form.username.data or "", form.password.data or "")
+                if user is None:
+                    form.username.errors.append(_("That username is taken. Choose another, or sign in if it is "
+                                                  "yours."))
+                else:
+                    accounts.join(db.session, user, classroom)
+                    db.session.commit()
+                    sign_in(user)
+                    return joined("joined", classroom.name)
         db.session.rollback()
     return render_template("auth/join.html", form=form, signed_in=signed_in)
 

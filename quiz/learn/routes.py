@@ -65,7 +65,8 @@ def show_set(slug: str):  # type: ignore[no-untyped-def]
     user = signed_in_user()
     assignment = service.assignment_for(db.session, user, qset) if user else None
     used = service.attempts_used(db.session, user, assignment) if user and assignment else 0
-    unfinished = service.unfinished_attempt(db.session, qset, user, practice_token())
+    # the token is made here, not at the start: a double click on Start then sends one token
+    unfinished = service.unfinished_attempt(db.session, qset, user, None if user else practice_token(create=True))
     return render_template("learn/set.html", qset=qset, assignment=assignment, used=used,
                            unfinished=unfinished, questions=len(qset.current_questions))
 
@@ -76,11 +77,13 @@ def start(slug: str):  # type: ignore[no-untyped-def]
     user = signed_in_user()
     token = None if user else practice_token(create=True)
     with writing():
+        assignment = service.assignment_for(db.session, user, qset) if user else None
+        if assignment is not None:
+            service.lock_membership(db.session, user, assignment)
         unfinished = service.unfinished_attempt(db.session, qset, user, token)
         if unfinished is not None:
             db.session.rollback()
             return redirect(url_for("learn.take", attempt_id=unfinished.id))
-        assignment = service.assignment_for(db.session, user, qset) if user else None
         if assignment is not None:
             if not assignment.is_open():
                 db.session.rollback()

@@ -1,10 +1,13 @@
 """The instructor's forms. Each is a plain HTML form with CSRF, validated here."""
 from __future__ import annotations
 
+import secrets
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DateTimeLocalField, IntegerField, RadioField, SelectField, StringField, SubmitField
+from wtforms import (BooleanField, DateTimeLocalField, HiddenField, IntegerField, RadioField, SelectField, StringField,
+                     SubmitField)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
@@ -17,6 +20,11 @@ class UploadForm(FlaskForm):
 class ClassForm(FlaskForm):
     name = StringField(_l("Class name"), validators=[DataRequired(), Length(max=100)])
     submit = SubmitField(_l("Save"))
+
+
+class NewClassForm(ClassForm):
+    # a fresh random key in each form shown: the same form sent twice makes one class
+    form_key = HiddenField(default=lambda: secrets.token_urlsafe(24), validators=[Optional(), Length(max=64)])
 
 
 class CoTeacherForm(FlaskForm):

@@ -5,9 +5,8 @@ instructor teaches that class: anyone else gets 404, never 403.
 """
 from __future__ import annotations
 
-import hashlib
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from functools import wraps
 from typing import Callable, Optional
 
@@ -16,13 +15,14 @@ from flask import (Blueprint, Response, abort, flash, redirect, render_template,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.utils import secure_filename
 from wtforms.fields.choices import SelectChoice
 
 from .. import accounts, models
 from .. import attempts as service
 from .. import exports, reports
-from ..db import db, writing
+from ..db import db, inserted, writing
 from ..importer import ImportConflict, import_set
 from ..regrade import regrade_set
 from ..security import is_number, safe_next
@@ -30,7 +30,7 @@ from ..sets import Problem, SetFileError, load_set
 from ..sets.loader import ID_PATTERN
 from ..sets.model import blind_score, label_counts, question_from_parts, sort_blind_share
 from ..views import display_zone
-from .forms import ActionForm, AssignForm, ClassForm, CoTeacherForm, UploadForm
+from .forms import ActionForm, AssignForm, ClassForm, CoTeacherForm, NewClassForm, UploadForm
 
 bp = Blueprint("teach", __name__, url_prefix="/teach")
 
@@ -109,12 +109,18 @@ def hide_names():  # type: ignore[no-untyped-def]
 @bp.route("/", methods=["GET", "POST"])
 @instructor_required
 def home():  # type: ignore[no-untyped-def]
-    form = ClassForm()
+    form = NewClassForm()
     if form.validate_on_submit():
         with writing():
-            classroom = models.Classroom(name=form.name.data.strip(), join_code=new_code())
+            key = form.form_key.data or None
+            classroom = models.Classroom(name=form.name.data.strip(), join_code=new_code(), form_key=key)
             classroom.instructors.append(db.session.merge(current_user._get_current_object()))
-            db.session.add(classroom)
+            if not inserted(db.session, classroom):
+                # the same form was sent twice at once (a double click): the other request made the class
+                classroom = db.session.scalar(select(models.Classroom).where(models.Classroom.form_key == key))
+                if key is None or classroom is None:
+                    abort(409)
+                classroom = own_classroom_or_404(classroom.id)
             db.session.commit()
         flash(_("Class %(name)s created. Give learners the code %(code)s.", name=classroom.name,
                 code=display_code(classroom.join_code)), "info")
@@ -252,9 +258,7 @@ def reset_code(class_id: int, user_id: int):  # type: ignore[no-untyped-def]
         abort(400)
     code = new_code(10)
     with writing():
-        db.session.add(models.PasswordReset(
-            user_id=user_id, code_hash=hashlib.sha256(code.encode()).hexdigest(), created_by_id=current_user.id,
-            expires_at=models.utcnow() + timedelta(hours=RESET_HOURS)))
+        accounts.make_reset_code(db.session, user_id, current_user.id, code, RESET_HOURS)
         db.session.commit()
     return render_template("teach/reset_code.html", classroom=own_classroom_or_404(class_id),
                            name=membership.user.username, code=f"{code[:5]}-{code[5:]}", hours=RESET_HOURS)
@@ -308,11 +312,13 @@ def assign(class_id: int):  # type: ignore[no-untyped-def]
     with writing():
         classroom = own_classroom_or_404(class_id)
         qset = set_or_404(form.set_id.data)
-        assignment = db.session.scalar(select(models.Assignment).where(
-            models.Assignment.classroom_id == classroom.id, models.Assignment.set_id == qset.id))
+        existing = select(models.Assignment).where(models.Assignment.classroom_id == classroom.id,
+                                                   models.Assignment.set_id == qset.id)
+        assignment = db.session.scalar(existing)
         if assignment is None:
             assignment = models.Assignment(classroom_id=classroom.id, set_id=qset.id)
-            db.session.add(assignment)
+            if not inserted(db.session, assignment):  # assigned by another request a moment ago
+                assignment = db.session.scalars(existing).one()
         assignment.feedback, assignment.counts = form.feedback.data, form.counts.data
         assignment.attempts_allowed = form.attempts_allowed.data
         assignment.opens_at, assignment.closes_at, assignment.shuffle = opens, closes, form.shuffle.data
@@ -375,7 +381,12 @@ def sets():  # type: ignore[no-untyped-def]
             warnings = list(loaded.warnings)
             try:
                 with writing():
-                    status = import_set(db.session, loaded, origin="upload", path=name, owner_id=current_user.id)
+                    try:
+                        with db.session.begin_nested():
+                            status = import_set(db.session, loaded, origin="upload", path=name,
+                                                owner_id=current_user.id)
+                    except IntegrityError:  # the same set id went in from another request a moment ago
+                        status = import_set(db.session, loaded, origin="upload", path=name, owner_id=current_user.id)
                     db.session.commit()
             except ImportConflict as conflict:
                 db.session.rollback()

@@ -1,0 +1,114 @@
+"""one unfinished attempt, ids never reused, a session key per account
+
+Revision ID: 0005_integrity_a
+Revises: 0004
+
+- attempts: at most one unfinished attempt per learner and set, per practice token and set,
+  and per learner at their mistakes (partial unique indexes). Duplicates the old race left
+  behind are settled first: empty ones deleted, the others finished and scored from their
+  answers as the app would, so no answer is lost.
+- password_resets: at most one unused code per learner (older duplicates are deleted).
+- classrooms.form_key: the same "create class" form sent twice makes one class.
+- users.session_key replaces users.session_version: the session cookie holds a random key,
+  never the row id.
+- SQLite: users, classrooms, attempts and question_sets become AUTOINCREMENT, so an id that
+  reached a URL or a cookie is never given to a new row (a batch rebuild; quiz.migrate turns
+  foreign keys off meanwhile so the rebuild cascades into nothing).
+"""
+import secrets
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0005_integrity_a"
+down_revision = "0004"
+branch_labels = None
+depends_on = None
+
+NEVER_REUSED = ["question_sets", "users", "classrooms", "attempts"]
+OPEN_ATTEMPTS = [
+    ("uq_attempts_open_set", ["user_id", "set_id"], "finished_at IS NULL AND kind = 'set'"),
+    ("uq_attempts_open_practice", ["practice_token", "set_id"], "finished_at IS NULL"),
+    ("uq_attempts_open_mistakes", ["user_id"], "finished_at IS NULL AND kind = 'mistakes'"),
+]
+
+
+def partial_unique(name, table, columns, where):
+    op.create_index(name, table, columns, unique=True, sqlite_where=sa.text(where), postgresql_where=sa.text(where))
+
+
+def sqlite() -> bool:
+    return op.get_bind().dialect.name == "sqlite"
+
+
+def settle_duplicate_open_attempts() -> None:
+    """Keeps the newest unfinished attempt of each owner and set; of the older ones, those with
+    no answer are deleted (twins of the old race) and the rest finished, scored from their answers."""
+    answered = ("EXISTS (SELECT 1 FROM attempt_items i JOIN answers a ON a.item_id = i.id "
+                "WHERE i.attempt_id = attempts.id)")
+    for _name, columns, where in OPEN_ATTEMPTS:
+        newer_where = where.replace("finished_at", "newer.finished_at").replace("kind", "newer.kind")
+        same = " AND ".join(f"newer.{c} = attempts.{c}" for c in columns)
+        older = (f"{where} AND {' AND '.join(f'{c} IS NOT NULL' for c in columns)} AND EXISTS "
+                 f"(SELECT 1 FROM attempts newer WHERE {same} AND newer.id > attempts.id AND {newer_where})")
+        # foreign keys are off during SQLite migrations: the items go by hand, not by cascade
+        op.execute(f"DELETE FROM attempt_items WHERE attempt_id IN (SELECT id FROM attempts WHERE {older} "
+                   f"AND NOT {answered})")
+        op.execute(f"DELETE FROM attempts WHERE {older} AND NOT {answered}")
+        op.execute(f"""
+            UPDATE attempts SET finished_at = started_at,
+                points = (SELECT COALESCE(SUM(a.points), 0) FROM attempt_items i JOIN answers a ON a.item_id = i.id
+                          WHERE i.attempt_id = attempts.id)
+            WHERE {older}""")
+
+
+def upgrade() -> None:
+    bind = op.get_bind()
+    with op.batch_alter_table("classrooms") as batch:
+        batch.add_column(sa.Column("form_key", sa.String(length=64), nullable=True))
+        batch.create_unique_constraint("uq_classrooms_form_key", ["form_key"])
+
+    with op.batch_alter_table("users") as batch:
+        batch.add_column(sa.Column("session_key", sa.String(length=64), nullable=True))
+    users = sa.table("users", sa.column("id", sa.Integer), sa.column("session_key", sa.String))
+    for (user_id,) in bind.execute(sa.select(users.c.id)).all():
+        bind.execute(users.update().where(users.c.id == user_id).values(session_key=secrets.token_urlsafe(32)))
+    with op.batch_alter_table("users") as batch:
+        batch.alter_column("session_key", existing_type=sa.String(length=64), nullable=False)
+        batch.create_unique_constraint("uq_users_session_key", ["session_key"])
+        batch.drop_column("session_version")
+
+    # Last of the table rebuilds: SQLite's reflection does not see AUTOINCREMENT, so any later
+    # batch rebuild of these tables must pass table_kwargs={"sqlite_autoincrement": True} again
+    # (tests/test_migrations.py checks the schema the migrations leave).
+    if sqlite():
+        for table in NEVER_REUSED:
+            with op.batch_alter_table(table, recreate="always", table_kwargs={"sqlite_autoincrement": True}):
+                pass
+
+    settle_duplicate_open_attempts()
+    for name, columns, where in OPEN_ATTEMPTS:
+        partial_unique(name, "attempts", columns, where)
+    op.execute("DELETE FROM password_resets WHERE used_at IS NULL AND EXISTS (SELECT 1 FROM password_resets newer "
+               "WHERE newer.user_id = password_resets.user_id AND newer.used_at IS NULL "
+               "AND newer.id > password_resets.id)")
+    partial_unique("uq_password_resets_unused", "password_resets", ["user_id"], "used_at IS NULL")
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("users") as batch:
+        batch.add_column(sa.Column("session_version", sa.Integer(), nullable=False, server_default="1"))
+    with op.batch_alter_table("users") as batch:
+        batch.alter_column("session_version", existing_type=sa.Integer(), server_default=None)
+        batch.drop_constraint("uq_users_session_key", type_="unique")
+        batch.drop_column("session_key")
+    with op.batch_alter_table("classrooms") as batch:
+        batch.drop_constraint("uq_classrooms_form_key", type_="unique")
+        batch.drop_column("form_key")
+    op.drop_index("uq_password_resets_unused", table_name="password_resets")
+    for name, _columns, _where in OPEN_ATTEMPTS:
+        op.drop_index(name, table_name="attempts")
+    if sqlite():
+        for table in NEVER_REUSED:
+            with op.batch_alter_table(table, recreate="always"):
+                pass
