@@ -1,0 +1,114 @@
+"""Sign-in sessions on both databases: what the cookie holds, and when the server stops taking it.
+
+The cookie holds a random per-account session key, never a row id; signing out, a password
+change and erasure replace or remove that key; a session idle for SESSION_IDLE_HOURS is refused.
+"""
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+import itsdangerous
+import pytest
+
+from quiz import accounts, create_app
+from quiz.db import db
+
+from support import join_as, post_form
+
+
+def cookie_of(client) -> str:  # type: ignore[no-untyped-def]
+    return client.get_cookie("session").value
+
+
+def replay(app, cookie: str):  # type: ignore[no-untyped-def]
+    """A fresh browser holding a copied cookie."""
+    client = app.test_client()
+    client.set_cookie("session", cookie)
+    return client
+
+
+def signed_in(client) -> bool:  # type: ignore[no-untyped-def]
+    return client.get("/progress").status_code == 200
+
+
+def test_an_erased_learners_cookie_never_signs_in_the_next_learner(app, make_class, runner):
+    make_class()
+    x = app.test_client()
+    join_as(x, "xavier")
+    with app.app_context():
+        x_id = accounts.find_user(db.session, "xavier").id
+    saved = cookie_of(x)
+    assert runner.invoke(args=["learner", "delete", "xavier", "--yes"]).exit_code == 0
+    y = app.test_client()
+    join_as(y, "yusuf")
+    with app.app_context():
+        assert accounts.find_user(db.session, "yusuf").id != x_id  # ids are never handed out again
+    replayed = replay(app, saved)
+    assert not signed_in(replayed)
+    assert signed_in(y)
+
+
+def test_the_cookie_holds_a_random_session_key_not_the_account_id(app, make_class):
+    make_class()
+    client = app.test_client()
+    join_as(client, "kira")
+    with app.app_context():
+        user = accounts.find_user(db.session, "kira")
+        key, user_id = user.session_key, user.id
+    data = app.session_interface.get_signing_serializer(app).loads(cookie_of(client))
+    assert data["_user_id"] == key and len(key) >= 40 and str(user_id) not in data["_user_id"].split(":")
+
+
+def test_a_cookie_replayed_after_sign_out_is_refused(app, make_class):
+    make_class()
+    laptop = app.test_client()
+    join_as(laptop, "lena")
+    copied = cookie_of(laptop)
+    phone = app.test_client()
+    post_form(phone, "/login", {"username": "lena", "password": "learner-password"})
+    post_form(laptop, "/progress", {}, action="/logout")
+    assert not signed_in(laptop)
+    assert not signed_in(replay(app, copied))
+    assert not signed_in(phone)  # signing out ends every session of the account
+    post_form(laptop, "/login", {"username": "lena", "password": "learner-password"})
+    assert signed_in(laptop)
+
+
+def aged(app, cookie: str, hours: float) -> str:
+    """The same session, as if its last request had been `hours` ago."""
+    serializer = app.session_interface.get_signing_serializer(app)
+    data = serializer.loads(cookie)
+
+    class Then(itsdangerous.TimestampSigner):
+        def get_timestamp(self) -> int:
+            return int(time.time() - hours * 3600)
+
+    serializer.signer = Then
+    return serializer.dumps(data)
+
+
+def test_a_session_idle_for_twelve_hours_is_refused(app, make_class):
+    make_class()
+    client = app.test_client()
+    join_as(client, "ida")
+    cookie = cookie_of(client)
+    assert signed_in(replay(app, aged(app, cookie, 11.5)))
+    assert not signed_in(replay(app, aged(app, cookie, 12.5)))
+
+
+def test_each_request_restarts_the_idle_clock(app, make_class):
+    make_class()
+    client = app.test_client()
+    join_as(client, "remy")
+    old = aged(app, cookie_of(client), 11.5)
+    returning = replay(app, old)
+    assert signed_in(returning)
+    assert cookie_of(returning) != old  # re-signed now: another 12 hours from this request
+
+
+@pytest.mark.parametrize("hours,lifetime", [("", timedelta(hours=12)), ("0.5", timedelta(minutes=30))])
+def test_the_idle_limit_comes_from_session_idle_hours(monkeypatch, hours, lifetime):
+    monkeypatch.setenv("SESSION_IDLE_HOURS", hours)
+    app = create_app({"SECRET_KEY": "test", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert app.permanent_session_lifetime == lifetime
