@@ -354,3 +354,28 @@ def test_quiz_export_writes_the_same_csv_as_the_web(app, world, runner, tmp_path
         assert result.exit_code == 0, result.output
         assert out.read_bytes().decode("utf-8") == web
     assert "no class has the id 999" in runner.invoke(args=["export", "999", "results"]).output
+
+
+@pytest.mark.parametrize("zone,closes,accepted", [
+    ("Etc/GMT+12", "9999-12-31T23:59", False),   # was a 500: OverflowError turning it into UTC
+    ("Etc/GMT-14", "0001-01-01T00:00", False),
+    ("UTC", "1999-12-31T23:59", False),
+    ("UTC", "2101-01-01T00:00", False),
+    ("Etc/GMT+12", "2100-12-31T23:59", True),
+    ("Etc/GMT-14", "2000-01-01T00:00", True),
+])
+def test_assignment_dates_outside_2000_to_2100_are_a_form_error(app, world, zone, closes, accepted):
+    with app.app_context():
+        accounts.find_user(db.session, "teacher").timezone = zone
+        db.session.commit()
+    teacher = sign_in(app.test_client(), "teacher")
+    response = post_form(teacher, f"/teach/classes/{world['class']}/", {
+        "set_id": "sample", "feedback": "immediate", "counts": "best", "closes_at": closes},
+        action=f"/teach/classes/{world['class']}/assignments", follow_redirects=True)
+    assert response.status_code == 200
+    refused = "Choose a date between the years 2000 and 2100." in response.get_data(as_text=True)
+    assert refused != accepted
+    with app.app_context():
+        stored = db.session.scalar(select(models.Assignment.closes_at).where(
+            models.Assignment.classroom_id == world["class"]))
+        assert (stored is not None) == accepted

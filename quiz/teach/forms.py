@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import secrets
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (BooleanField, DateTimeLocalField, HiddenField, IntegerField, RadioField, SelectField, StringField,
                      SubmitField)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 
 class UploadForm(FlaskForm):
@@ -37,6 +38,15 @@ class ActionForm(FlaskForm):
     submit = SubmitField(_l("Confirm"))
 
 
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # dates outside are typos; far ones overflow time zone arithmetic
+
+
+def sane_year(_form: FlaskForm, field) -> None:  # type: ignore[no-untyped-def]
+    if field.data is not None and not FIRST_YEAR <= field.data.year <= LAST_YEAR:
+        raise ValidationError(_("Choose a date between the years %(first)s and %(last)s.",
+                                first=FIRST_YEAR, last=LAST_YEAR))
+
+
 class AssignForm(FlaskForm):
     set_id = SelectField(_l("Set"), validators=[DataRequired()])
     feedback = RadioField(_l("Feedback"), choices=[SelectChoice("immediate", _l("After each question")),
@@ -47,8 +57,8 @@ class AssignForm(FlaskForm):
     counts = RadioField(_l("Which attempt counts"), choices=[SelectChoice("best", _l("Best")), SelectChoice("last", _l("Last")),
                                                              SelectChoice("first", _l("First"))], default="best")
     opens_at = DateTimeLocalField(_l("Opens (your time zone; empty: now)"), format="%Y-%m-%dT%H:%M",
-                                  validators=[Optional()])
+                                  validators=[Optional(), sane_year])
     closes_at = DateTimeLocalField(_l("Closes (your time zone; empty: never)"), format="%Y-%m-%dT%H:%M",
-                                   validators=[Optional()])
+                                   validators=[Optional(), sane_year])
     shuffle = BooleanField(_l("Shuffle the order of questions (options are always shuffled)"))
     submit = SubmitField(_l("Assign"))
