@@ -302,3 +302,75 @@ def test_the_schema_comparison_would_see_a_model_change_without_a_migration(app)
     for diff in differences(app, changed):
         kinds.add(diff[0][0] if isinstance(diff, list) else diff[0])
     assert {"add_column", "add_table", "modify_type"} <= kinds, kinds
+
+
+# -- 0005: what the races of older releases left behind, and ids never reused ---------------------
+
+def test_upgrade_settles_open_attempts_the_old_race_left_twice_and_keeps_their_answers(app, empty_url):
+    """Before 0005 two Start clicks could leave a learner two open attempts at a set. Upgrading
+    keeps the newest open, finishes an older one that holds answers (scored from them) and
+    deletes an older one with none; the same for a practice token and for reset codes."""
+    upgrade(app, "0001")
+    written = write_under_0001(app)
+    upgrade(app, "0004")
+    version = written["versions"]["met-2"]
+    with app.app_context(), db.engine.begin() as conn:
+        learner = insert(conn, "users", username="twice", password_hash="!", role="learner", session_version=3,
+                         created_at=STARTED)
+        opened = [insert(conn, "attempts", set_id=written["set"], user_id=learner, kind="set", feedback="immediate",
+                         started_at=STARTED, possible=1) for _n in range(3)]
+        answered = insert(conn, "attempt_items", attempt_id=opened[0], position=0, version_id=version)
+        conn.execute(text("INSERT INTO answers (item_id, response, response_text, points, answered_at) "
+                          "VALUES (:item, :response, 'fact', 1.0, :at)").bindparams(
+            bindparam("response", type_=JSON()), bindparam("at", type_=DateTime(timezone=True))),
+            {"item": answered, "response": "fact", "at": FINISHED})
+        insert(conn, "attempt_items", attempt_id=opened[1], position=0, version_id=version)
+        practice_twin = insert(conn, "attempts", set_id=written["set"], practice_token="u" * 43, kind="set",
+                               feedback="immediate", started_at=FINISHED, possible=1)
+        codes = [insert(conn, "password_resets", user_id=learner, code_hash=str(n) * 64,
+                        expires_at=FINISHED) for n in range(2)]
+    answers_before = row_counts(app)["answers"]
+    upgrade(app)
+    with app.app_context(), db.engine.connect() as conn:
+        rows = {r.id: r for r in conn.execute(text("SELECT id, finished_at, points FROM attempts")).all()}
+        assert opened[1] not in rows and written["unfinished"] not in rows      # empty twins: gone
+        assert rows[opened[0]].finished_at is not None and rows[opened[0]].points == 1.0
+        assert rows[opened[2]].finished_at is None and rows[practice_twin].finished_at is None
+        assert row_counts(app)["answers"] == answers_before
+        assert conn.execute(text("SELECT count(*) FROM attempt_items WHERE attempt_id NOT IN "
+                                 "(SELECT id FROM attempts)")).scalar_one() == 0
+        assert [r.id for r in conn.execute(text("SELECT id FROM password_resets"))] == [codes[1]]
+        keys = conn.execute(text("SELECT session_key FROM users")).scalars().all()
+        assert len(keys) == 1 and len(keys[0]) >= 40
+
+
+def test_ids_that_reach_a_url_or_a_cookie_are_never_reused(app):
+    """SQLite hands the highest id out again once its row is deleted, unless the table is
+    AUTOINCREMENT; a later batch rebuild that forgot table_kwargs would lose that, and show here."""
+    upgrade(app)
+    with app.app_context():
+        def two(make):  # type: ignore[no-untyped-def]
+            rows = [make(n) for n in range(2)]
+            db.session.add_all(rows)
+            db.session.flush()
+            return rows
+
+        sets = two(lambda n: models.QuestionSet(slug=f"s{n}", title="t", labels=[], digest="d"))
+        people = two(lambda n: models.User(username=f"u{n}", password_hash="!"))
+        classes = two(lambda n: models.Classroom(name=f"c{n}"))
+        attempts = two(lambda n: models.Attempt(set_id=sets[0].id, practice_token=f"p{n}"))
+        db.session.commit()
+        gone = {type(rows[1]): rows[1].id for rows in (attempts, classes, people, sets)}
+        for rows in (attempts, classes, people, sets):
+            db.session.delete(rows[1])
+            db.session.commit()
+        again = [models.QuestionSet(slug="s9", title="t", labels=[], digest="d"), models.User(username="u9",
+                 password_hash="!"), models.Classroom(name="c9")]
+        db.session.add_all(again)
+        db.session.flush()
+        again.append(models.Attempt(set_id=sets[0].id, practice_token="p9"))
+        db.session.add(again[-1])
+        db.session.commit()
+        for row in again:
+            assert row.id > gone[type(row)], f"{type(row).__name__} id {row.id} used twice"
+        db.session.remove()
