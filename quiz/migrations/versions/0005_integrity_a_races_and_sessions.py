@@ -44,22 +44,33 @@ def sqlite() -> bool:
 def settle_duplicate_open_attempts() -> None:
     """Keeps the newest unfinished attempt of each owner and set; of the older ones, those with
     no answer are deleted (twins of the old race) and the rest finished, scored from their answers."""
-    answered = ("EXISTS (SELECT 1 FROM attempt_items i JOIN answers a ON a.item_id = i.id "
-                "WHERE i.attempt_id = attempts.id)")
+    attempts = sa.table("attempts", *(sa.column(c) for c in (
+        "id", "user_id", "set_id", "practice_token", "kind", "started_at", "finished_at", "points")))
+    items = sa.table("attempt_items", sa.column("id"), sa.column("attempt_id"))
+    answers = sa.table("answers", sa.column("item_id"), sa.column("points"))
+    bind = op.get_bind()
+
+    def answers_of(attempt, what=lambda a: a.c.points):  # type: ignore[no-untyped-def]
+        i, a = items.alias("i"), answers.alias("a")
+        return sa.select(what(a)).select_from(i.join(a, a.c.item_id == i.c.id)).where(i.c.attempt_id == attempt.c.id)
+
     for _name, columns, where in OPEN_ATTEMPTS:
-        newer_where = where.replace("finished_at", "newer.finished_at").replace("kind", "newer.kind")
-        same = " AND ".join(f"newer.{c} = attempts.{c}" for c in columns)
-        older = (f"{where} AND {' AND '.join(f'{c} IS NOT NULL' for c in columns)} AND EXISTS "
-                 f"(SELECT 1 FROM attempts newer WHERE {same} AND newer.id > attempts.id AND {newer_where})")
+        def is_open(t):  # type: ignore[no-untyped-def]
+            kind = [t.c.kind == k for k in ("set", "mistakes") if f"kind = '{k}'" in where]
+            return sa.and_(t.c.finished_at.is_(None), *kind)
+
+        def older(t):  # type: ignore[no-untyped-def]
+            newer = attempts.alias("newer")
+            return sa.and_(is_open(t), *(t.c[c].is_not(None) for c in columns), sa.exists().where(
+                *(newer.c[c] == t.c[c] for c in columns), newer.c.id > t.c.id, is_open(newer)))
+
+        old = attempts.alias("old")
+        empty = sa.select(old.c.id).where(older(old), ~answers_of(old).exists())
         # foreign keys are off during SQLite migrations: the items go by hand, not by cascade
-        op.execute(f"DELETE FROM attempt_items WHERE attempt_id IN (SELECT id FROM attempts WHERE {older} "
-                   f"AND NOT {answered})")
-        op.execute(f"DELETE FROM attempts WHERE {older} AND NOT {answered}")
-        op.execute(f"""
-            UPDATE attempts SET finished_at = started_at,
-                points = (SELECT COALESCE(SUM(a.points), 0) FROM attempt_items i JOIN answers a ON a.item_id = i.id
-                          WHERE i.attempt_id = attempts.id)
-            WHERE {older}""")
+        bind.execute(items.delete().where(items.c.attempt_id.in_(empty)))
+        bind.execute(attempts.delete().where(attempts.c.id.in_(empty)))
+        total = answers_of(attempts, lambda a: sa.func.coalesce(sa.func.sum(a.c.points), 0)).scalar_subquery()
+        bind.execute(attempts.update().where(older(attempts)).values(finished_at=attempts.c.started_at, points=total))
 
 
 def upgrade() -> None:
