@@ -26,11 +26,15 @@ branch_labels = None
 depends_on = None
 
 NEVER_REUSED = ["question_sets", "users", "classrooms", "attempts"]
-OPEN_ATTEMPTS = [
-    ("uq_attempts_open_set", ["user_id", "set_id"], "finished_at IS NULL AND kind = 'set'"),
-    ("uq_attempts_open_practice", ["practice_token", "set_id"], "finished_at IS NULL"),
-    ("uq_attempts_open_mistakes", ["user_id"], "finished_at IS NULL AND kind = 'mistakes'"),
+OPEN_ATTEMPTS = [  # index, the owner's columns, the kind of attempt (None: any)
+    ("uq_attempts_open_set", ["user_id", "set_id"], "set"),
+    ("uq_attempts_open_practice", ["practice_token", "set_id"], None),
+    ("uq_attempts_open_mistakes", ["user_id"], "mistakes"),
 ]
+
+
+def open_where(kind):  # type: ignore[no-untyped-def]
+    return "finished_at IS NULL" + (f" AND kind = '{kind}'" if kind else "")
 
 
 def partial_unique(name, table, columns, where):
@@ -54,10 +58,9 @@ def settle_duplicate_open_attempts() -> None:
         i, a = items.alias("i"), answers.alias("a")
         return sa.select(what(a)).select_from(i.join(a, a.c.item_id == i.c.id)).where(i.c.attempt_id == attempt.c.id)
 
-    for _name, columns, where in OPEN_ATTEMPTS:
+    for _name, columns, kind in OPEN_ATTEMPTS:
         def is_open(t):  # type: ignore[no-untyped-def]
-            kind = [t.c.kind == k for k in ("set", "mistakes") if f"kind = '{k}'" in where]
-            return sa.and_(t.c.finished_at.is_(None), *kind)
+            return sa.and_(t.c.finished_at.is_(None), *([t.c.kind == kind] if kind else []))
 
         def older(t):  # type: ignore[no-untyped-def]
             newer = attempts.alias("newer")
@@ -98,8 +101,8 @@ def upgrade() -> None:
                 pass
 
     settle_duplicate_open_attempts()
-    for name, columns, where in OPEN_ATTEMPTS:
-        partial_unique(name, "attempts", columns, where)
+    for name, columns, kind in OPEN_ATTEMPTS:
+        partial_unique(name, "attempts", columns, open_where(kind))
     op.execute("DELETE FROM password_resets WHERE used_at IS NULL AND EXISTS (SELECT 1 FROM password_resets newer "
                "WHERE newer.user_id = password_resets.user_id AND newer.used_at IS NULL "
                "AND newer.id > password_resets.id)")
@@ -117,7 +120,7 @@ def downgrade() -> None:
         batch.drop_constraint("uq_classrooms_form_key", type_="unique")
         batch.drop_column("form_key")
     op.drop_index("uq_password_resets_unused", table_name="password_resets")
-    for name, _columns, _where in OPEN_ATTEMPTS:
+    for name, _columns, _kind in OPEN_ATTEMPTS:
         op.drop_index(name, table_name="attempts")
     if sqlite():
         for table in NEVER_REUSED:
