@@ -66,7 +66,11 @@ def localtime(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     zone = display_zone()
-    return f"{moment.astimezone(zone).strftime(fmt)} {zone.key if zone.key != 'UTC' else 'UTC'}"
+    try:
+        local = moment.astimezone(zone)
+    except OverflowError:  # a date by year 1 or 9999, stored before the forms bounded dates
+        local, zone = moment.astimezone(timezone.utc), ZoneInfo("UTC")
+    return f"{local.strftime(fmt)} {zone.key}"
 
 
 def purge_now_and_then(response):  # type: ignore[no-untyped-def]

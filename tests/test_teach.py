@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import func, inspect, select, text
@@ -379,3 +380,15 @@ def test_assignment_dates_outside_2000_to_2100_are_a_form_error(app, world, zone
         stored = db.session.scalar(select(models.Assignment.closes_at).where(
             models.Assignment.classroom_id == world["class"]))
         assert (stored is not None) == accepted
+
+
+def test_a_far_date_stored_before_dates_were_bounded_is_shown_not_a_500(app, world):
+    with app.app_context():
+        assignment = db.session.scalar(select(models.Assignment).where(models.Assignment.classroom_id == world["class"]))
+        assignment.closes_at = datetime(9999, 12, 31, 23, 59, tzinfo=timezone.utc)
+        db.session.commit()
+    app.config["QUIZ_TIMEZONE"] = "Etc/GMT-14"
+    learner = app.test_client()
+    join_as(learner, "far-future")
+    page = learner.get("/")
+    assert page.status_code == 200 and "closes 9999-12-31 23:59 UTC" in page.get_data(as_text=True)
