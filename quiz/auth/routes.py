@@ -86,8 +86,10 @@ def join():  # type: ignore[no-untyped-def]
                 db.session.commit()
                 return joined(outcome, classroom.name)
             else:
-                user = None if accounts.find_user(db.session, form.username.data or "") else accounts.create_user(
-                    db.session, form.username.data or "", form.password.data or "")
+                # looked up first only to spare a password hash; the unique key decides a race
+                taken = accounts.find_user(db.session, form.username.data or "") is not None
+                user = None if taken else accounts.create_user(db.session, form.username.data or "",
+                                                               form.password.data or "")
                 if user is None:
                     form.username.errors.append(_("That username is taken. Choose another, or sign in if it is "
                                                   "yours."))

@@ -380,13 +380,15 @@ def sets():  # type: ignore[no-untyped-def]
         else:
             warnings = list(loaded.warnings)
             try:
+                def upload_it() -> str:
+                    return import_set(db.session, loaded, origin="upload", path=name, owner_id=current_user.id)
+
                 with writing():
                     try:
                         with db.session.begin_nested():
-                            status = import_set(db.session, loaded, origin="upload", path=name,
-                                                owner_id=current_user.id)
+                            status = upload_it()
                     except IntegrityError:  # the same set id went in from another request a moment ago
-                        status = import_set(db.session, loaded, origin="upload", path=name, owner_id=current_user.id)
+                        status = upload_it()
                     db.session.commit()
             except ImportConflict as conflict:
                 db.session.rollback()
