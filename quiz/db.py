@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Iterator
+from typing import Callable, Iterator
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event
@@ -64,7 +64,12 @@ def writing() -> Iterator[None]:
 
 
 def inserted(session: Session, row: object) -> bool:
-    """Adds a row under a savepoint; False if a unique key says another request added it first.
+    """Adds a row under a savepoint; False if a unique key says another request added it first."""
+    return written(session, lambda: session.add(row))
+
+
+def written(session: Session, change: Callable[[], object]) -> bool:
+    """Makes a change under a savepoint; False if a unique key says another request made it first.
 
     The race rule of every creating POST: the database's unique key is the judge, never a
     lookup before the insert. On PostgreSQL the insert waits for the other transaction, so
@@ -72,7 +77,7 @@ def inserted(session: Session, row: object) -> bool:
     """
     try:
         with session.begin_nested():
-            session.add(row)
+            change()
     except IntegrityError:
         return False
     return True

@@ -196,3 +196,17 @@ def test_making_a_reset_code_twice_at_once_leaves_one_working_code(app, make_cla
             code.replace("-", "").encode()).hexdigest(), model=models.PasswordReset)]
         assert len(working) == 1, shown
     assert count(app, models.PasswordReset.used_at.is_(None), model=models.PasswordReset) == ROUNDS
+
+
+def test_adding_a_co_teacher_twice_at_once_adds_them_once(app, make_class):
+    with app.app_context():
+        for n in range(ROUNDS):
+            accounts.create_user(db.session, f"co{n}", "teacher-password", role="instructor")
+        db.session.commit()
+    class_id = make_class()
+    teacher = sign_in(app, "teacher")
+    for n in range(ROUNDS):
+        double_post(app, teacher, f"/teach/classes/{class_id}/", f"/teach/classes/{class_id}/coteachers",
+                    {"username": f"co{n}"})
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(models.classroom_instructors)) == 1 + ROUNDS

@@ -22,7 +22,7 @@ from wtforms.fields.choices import SelectChoice
 from .. import accounts, models
 from .. import attempts as service
 from .. import exports, reports
-from ..db import db, inserted, writing
+from ..db import db, inserted, writing, written
 from ..importer import ImportConflict, import_set
 from ..regrade import regrade_set
 from ..security import is_number, safe_next
@@ -215,10 +215,10 @@ def add_coteacher(class_id: int):  # type: ignore[no-untyped-def]
             teacher = accounts.find_user(db.session, form.username.data or "")
             if teacher is None or not teacher.is_instructor:
                 flash(_("No instructor has that username."), "error")
-            elif teacher in classroom.instructors:
+            elif teacher in classroom.instructors or not written(
+                    db.session, lambda: classroom.instructors.append(teacher)):  # or another request just added them
                 flash(_("%(name)s already teaches this class.", name=teacher.username), "info")
             else:
-                classroom.instructors.append(teacher)
                 db.session.commit()
                 flash(_("%(name)s now co-teaches this class.", name=teacher.username), "info")
     return redirect(url_for("teach.classroom", class_id=class_id))
