@@ -51,8 +51,9 @@ def create_app(test_config: dict[str, Any] | None = None, *, from_command_line: 
     from .auth import bp as auth_bp
     from .errors import bp as errors_bp
     from .learn import bp as learn_bp
+    from .live import bp as live_bp
     from .teach import bp as teach_bp
-    for blueprint in (errors_bp, auth_bp, learn_bp, teach_bp):
+    for blueprint in (errors_bp, auth_bp, learn_bp, teach_bp, live_bp):
         app.register_blueprint(blueprint)
 
     from .cli import COMMANDS

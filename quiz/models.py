@@ -316,3 +316,51 @@ class Assignment(db.Model):  # type: ignore[name-defined]
 def as_utc(moment: datetime) -> datetime:
     """SQLite hands back naive datetimes; every time stored here is UTC."""
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+class LiveSession(db.Model):  # type: ignore[name-defined]
+    """A set run live in class: the one row every screen follows (see quiz.live).
+
+    `state` is lobby, open, closed or ended; `position` the question on screen (None in the
+    lobby); `versions` the question versions asked, fixed at the start so late joiners get the
+    same ones. `version` goes up by one at each change of state: a screen that polls with the
+    version it has shown is told "not modified" until something changes. `running_classroom_id`
+    is the class's id while the session runs and None once it ends: its unique key lets a class
+    run one session at a time, however many Start clicks race.
+    """
+
+    __tablename__ = "live_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    classroom_id: Mapped[int] = mapped_column(ForeignKey("classrooms.id", ondelete="CASCADE"), index=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id", ondelete="CASCADE"), index=True)
+    running_classroom_id: Mapped[Optional[int]] = mapped_column(Integer, unique=True)
+    versions: Mapped[list[int]] = mapped_column(JSON)
+    position: Mapped[Optional[int]] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(8), default="lobby")
+    deadline: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    show_names: Mapped[bool] = mapped_column(Boolean, default=False)
+    started_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    ended_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+
+    classroom: Mapped[Classroom] = relationship()
+    assignment: Mapped[Assignment] = relationship()
+
+
+class LiveParticipant(db.Model):  # type: ignore[name-defined]
+    """A learner who joined a live session, and the ordinary attempt their answers go to.
+
+    The primary key (session, learner) makes it one attempt per learner: a reload, a second
+    device or a double click finds the same one.
+    """
+
+    __tablename__ = "live_participants"
+
+    session_id: Mapped[int] = mapped_column(ForeignKey("live_sessions.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id", ondelete="CASCADE"), unique=True)
+    joined_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    user: Mapped[User] = relationship()

@@ -197,14 +197,9 @@ def set_report(session: Session, assignment: models.Assignment) -> SetReport:
         if report.reliability is None:
             report.reliability_note = "KR-20 is undefined: every learner has the same score."
 
-    shown = case((models.LabelChoice.right, models.LabelChoice.expected), else_=models.LabelChoice.chosen)
-    for expected, chosen, n in session.execute(
-            select(models.LabelChoice.expected, shown.label("shown"), func.count())
-            .join(models.Answer, models.Answer.id == models.LabelChoice.answer_id)
-            .join(models.AttemptItem, models.AttemptItem.id == models.Answer.item_id)
-            .join(counted, counted.c.attempt_id == models.AttemptItem.attempt_id)
-            .group_by(models.LabelChoice.expected, "shown")):
-        report.matrix[(expected, chosen)] = n
+    report.matrix = label_matrix(session, select(models.AttemptItem.id).join(
+        counted, counted.c.attempt_id == models.AttemptItem.attempt_id))
+    for (expected, _chosen), n in report.matrix.items():
         report.row_totals[expected] = report.row_totals.get(expected, 0) + n
     confusions = [(expected, chosen, n / report.row_totals[expected])
                   for (expected, chosen), n in report.matrix.items() if expected != chosen]
@@ -213,3 +208,12 @@ def set_report(session: Session, assignment: models.Assignment) -> SetReport:
     return report
 
 
+def label_matrix(session: Session, items) -> dict[tuple[str, str], int]:  # type: ignore[no-untyped-def]
+    """The label confusion matrix of the answers to some attempt items: (right label, label
+    shown) -> count, where an accepted second label is shown as the right one (no confusion)."""
+    shown = case((models.LabelChoice.right, models.LabelChoice.expected), else_=models.LabelChoice.chosen)
+    return {(expected, chosen): n for expected, chosen, n in session.execute(
+        select(models.LabelChoice.expected, shown.label("shown"), func.count())
+        .join(models.Answer, models.Answer.id == models.LabelChoice.answer_id)
+        .where(models.Answer.item_id.in_(items))
+        .group_by(models.LabelChoice.expected, "shown"))}

@@ -50,6 +50,13 @@ def own_attempt_or_404(attempt_id: int, everything: bool = False) -> models.Atte
     return attempt
 
 
+def live_url(attempt: models.Attempt) -> str:
+    from ..live.service import session_of_attempt
+
+    live = session_of_attempt(db.session, attempt.id)
+    return url_for("live.follow", live_id=live.id) if live else url_for("learn.index")
+
+
 @bp.get("/")
 def index():  # type: ignore[no-untyped-def]
     user = signed_in_user()
@@ -117,6 +124,8 @@ def take(attempt_id: int):  # type: ignore[no-untyped-def]
     attempt = own_attempt_or_404(attempt_id)
     if attempt.finished_at is not None:
         return redirect(url_for("learn.review", attempt_id=attempt.id))
+    if attempt.kind == "live":  # answered only while the class's question is open
+        return redirect(live_url(attempt))
     if request.method == "POST":
         return answer(attempt)
     progress = service.attempt_progress(db.session, attempt.id)
@@ -156,6 +165,8 @@ def answer(attempt: models.Attempt):  # type: ignore[no-untyped-def]
 @bp.post("/attempts/<int:attempt_id>/finish")
 def finish(attempt_id: int):  # type: ignore[no-untyped-def]
     attempt = own_attempt_or_404(attempt_id)
+    if attempt.kind == "live":  # finished when the instructor ends the session
+        return redirect(live_url(attempt))
     with writing():
         service.finish_attempt(db.session, attempt)
         db.session.commit()
