@@ -197,8 +197,9 @@ def test_a_live_session_from_start_to_summary(app, sample_set, make_class):
     assert "What the class took for what" in summary and 'data-cell="fact-opinion">2 ' in summary
     assert "To discuss: the questions most answered wrongly" in summary
     # most wrong first, then in order: question 4 (2 of 3 wrong), 1 and 2 (1 wrong each); 3 left out
-    assert summary.index("Question 4</strong>: 2 of 3") < summary.index("Question 1</strong>: 1 of 2") < \
+    assert summary.index("Question 4</strong>: 2 of 3 did not") < summary.index("Question 1</strong>: 1 of 2") < \
         summary.index("Question 2</strong>: 1 of 3")
+    assert summary.count("1 of 2 took this reported fact for an opinion.") == 1  # question 1's, to discuss
     assert "Question 3</strong>" not in summary
     mine = page(ana, follow)
     # 1 + 1 + spot F1 of 2 right words of 5 (2*2/7) + 1 = 3.571 of 4

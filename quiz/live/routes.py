@@ -56,6 +56,19 @@ def confusion_sentence(expected: str, chosen: str, n: int, answered: int, labels
     return _("%(n)s of %(total)s took %(this)s for %(other)s.", n=n, total=answered, this=this, other=other)
 
 
+def confusion_sentences(question: Question, tally: service.Tally, labels: dict[str, Label]) -> list[str]:
+    """The confusion report's sentence for each labelling decision that any learner got wrong."""
+    parts = ([(str(question.answer), None)] if question.type == "label"
+             else [(item.answer, n) for n, item in enumerate(question.items)] if question.type == "sort" else [])
+    sentences = []
+    for n, (expected, sentence) in enumerate(parts):
+        if n in tally.wrong:
+            chosen, count = tally.wrong[n]
+            text = confusion_sentence(expected, chosen, count, tally.answered, labels)
+            sentences.append(text if sentence is None else _("Sentence %(n)s: ", n=sentence + 1) + text)
+    return sentences
+
+
 def poll_reply(etag: str, payload: dict[str, Any]) -> Response:
     """The state as JSON with its ETag; 304 and no body when the screen already has it."""
     if request.if_none_match.contains(etag.strip('"')):
@@ -142,20 +155,19 @@ def projector(class_id: int, live_id: int):  # type: ignore[no-untyped-def]
     labels = labels_of(live)
     question = question_at(live, live.position) if live.position is not None else None
     tally = service.tally(db.session, live.id, live.position) if live.state == "closed" else None
-    confusions: list[str] = []
-    if tally is not None and question is not None:
-        parts = ([(question.answer, None)] if question.type == "label"
-                 else [(item.answer, n) for n, item in enumerate(question.items)] if question.type == "sort" else [])
-        for n, (expected, sentence) in enumerate(parts):
-            if n in tally.wrong:
-                chosen, count = tally.wrong[n]
-                text = confusion_sentence(str(expected), chosen, count, tally.answered, labels)
-                confusions.append(text if sentence is None else _("Sentence %(n)s: ", n=sentence + 1) + text)
+    confusions = confusion_sentences(question, tally, labels) if tally is not None and question is not None else []
     summary = None
     if live.state == "ended":
         matrix, missed = service.session_summary(db.session, live.id)
-        summary = {"matrix": matrix, "rows": {e: sum(n for (r, _c), n in matrix.items() if r == e) for e, _c in matrix},
-                   "missed": [(m, question_at(live, m.position)) for m in missed]}
+        rows: dict[str, int] = {}
+        for (expected, _chosen), n in matrix.items():
+            rows[expected] = rows.get(expected, 0) + n
+        discuss = []
+        for m in missed:
+            asked = question_at(live, m.position)
+            discuss.append((m, asked, confusion_sentences(asked, service.tally(db.session, live.id, m.position),
+                                                          labels)))
+        summary = {"matrix": matrix, "rows": rows, "missed": discuss}
     names = service.participant_names(db.session, live.id) if live.show_names else []
     title = (_("Question %(n)s of %(total)s", n=live.position + 1, total=len(live.versions))
              if live.position is not None and live.state != "ended" else live.assignment.question_set.title)
