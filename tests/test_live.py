@@ -308,3 +308,32 @@ def test_a_set_not_yet_assigned_is_assigned_when_run_live(app, sample_set, make_
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(models.Assignment)
                                  .where(models.Assignment.classroom_id == class_id)) == 1
+
+
+def test_an_unchanged_poll_is_one_query_and_a_password_change_ends_it(app, sample_set, make_class):
+    from sqlalchemy import event
+
+    class_id = make_class(assign="sample")
+    teacher = sign_in(app.test_client(), "teacher")
+    ana = learner(app, "ana")
+    projector = start_live(teacher, class_id)
+    follow = f"/live/{PROJECTOR.search(projector).group(2)}/"
+    post_form(ana, "/", {}, action=follow + "join")
+    etag = ana.get(follow + "state").headers["ETag"]
+    statements: list[str] = []
+
+    def record(_connection, _cursor, sql, *_args):  # type: ignore[no-untyped-def]
+        if not sql.startswith("BEGIN"):  # SQLite's explicit BEGIN is no query
+            statements.append(sql)
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert ana.get(follow + "state", headers={"If-None-Match": etag}).status_code == 304
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert len(statements) == 1, statements  # who, which session, their answer: one SELECT
+    with app.app_context():
+        accounts.set_password(accounts.find_user(db.session, "ana"), "a-new-password")
+        db.session.commit()
+    assert ana.get(follow + "state", headers={"If-None-Match": etag}).status_code == 404

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -20,7 +20,7 @@ from .. import attempts, models
 from ..db import db, writing
 from ..learn.answers import AnswerProblem, read_response
 from ..scoring import percent
-from ..security import is_number
+from ..security import is_number, parse_user_id
 from ..sets.model import Label, Question, question_from_parts
 from ..teach.forms import ActionForm
 from ..teach.routes import instructor_required, own_classroom_or_404, set_or_404
@@ -251,13 +251,28 @@ def announcement(live: models.LiveSession) -> str:
 
 # -- the learner's screen ------------------------------------------------------------------------------
 
+def signed_in() -> Optional[tuple[int, int]]:
+    """(account id, session version) of who is signed in, read from the session cookie.
+
+    The poll checks both in its one query instead of loading the account first; a session
+    restored from the remember-me cookie goes through Flask-Login as usual.
+    """
+    raw = session.get("_user_id")
+    if raw is not None:
+        return parse_user_id(raw)
+    if current_user.is_authenticated:
+        return current_user.id, current_user.session_version
+    return None
+
+
 def learner_view_or_404(live_id: int) -> service.LearnerView:
-    view = service.learner_view(db.session, live_id, current_user.id)
+    who = signed_in()
+    view = service.learner_view(db.session, live_id, *who) if who else None
     if view is None:
         abort(404)
     if view.deadline_passed:
         timer_passed(live_id)
-        view = service.learner_view(db.session, live_id, current_user.id)
+        view = service.learner_view(db.session, live_id, *who)  # type: ignore[misc]
     return view  # type: ignore[return-value]
 
 
@@ -291,8 +306,6 @@ def follow(live_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/live/<int:live_id>/state")
 def follow_state(live_id: int):  # type: ignore[no-untyped-def]
-    if not current_user.is_authenticated:
-        abort(404)
     view = learner_view_or_404(live_id)
     return poll_reply(view.etag, {"page": view.etag.strip('"'), "state": view.state, "position": view.position})
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Optional
 
-from sqlalchemy import and_, case, func, select, update
+from sqlalchemy import and_, bindparam, case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -170,25 +170,38 @@ class LearnerView:
         return f'"v{self.version}-{int(self.joined)}{int(self.answered)}"'
 
 
-def learner_view(session: Session, live_id: int, user_id: int) -> Optional[LearnerView]:
-    """The session as one learner of its class sees it, or None if they are not one (one query)."""
-    part = models.LiveParticipant
-    item = models.AttemptItem
-    row = session.execute(
-        select(models.LiveSession, part.attempt_id, models.Answer.id)
-        .join(models.Classroom, models.Classroom.id == models.LiveSession.classroom_id)
-        .join(models.Membership, and_(models.Membership.classroom_id == models.LiveSession.classroom_id,
-                                      models.Membership.user_id == user_id, models.Membership.removed_at.is_(None)))
-        .outerjoin(part, and_(part.session_id == models.LiveSession.id, part.user_id == user_id))
-        .outerjoin(item, and_(item.attempt_id == part.attempt_id, item.position == models.LiveSession.position))
-        .outerjoin(models.Answer, models.Answer.item_id == item.id)
-        .where(models.LiveSession.id == live_id, models.Classroom.archived.is_(False))
-        .execution_options(populate_existing=True)).first()
+def _learner_view_statement():  # type: ignore[no-untyped-def]
+    part, item = models.LiveParticipant, models.AttemptItem
+    live_id, user_id = bindparam("live_id"), bindparam("user_id")
+    return (select(models.LiveSession.version, models.LiveSession.state, models.LiveSession.position,
+                   models.LiveSession.deadline, part.attempt_id, models.Answer.id)
+            .join(models.Classroom, models.Classroom.id == models.LiveSession.classroom_id)
+            .join(models.Membership, and_(models.Membership.classroom_id == models.LiveSession.classroom_id,
+                                          models.Membership.user_id == user_id, models.Membership.removed_at.is_(None)))
+            .join(models.User, and_(models.User.id == user_id,
+                                    models.User.session_version == bindparam("session_version")))
+            .outerjoin(part, and_(part.session_id == models.LiveSession.id, part.user_id == user_id))
+            .outerjoin(item, and_(item.attempt_id == part.attempt_id, item.position == models.LiveSession.position))
+            .outerjoin(models.Answer, models.Answer.item_id == item.id)
+            .where(models.LiveSession.id == live_id, models.Classroom.archived.is_(False)))
+
+
+LEARNER_VIEW = _learner_view_statement()  # built once: every learner's screen asks it every 2 s
+
+
+def learner_view(session: Session, live_id: int, user_id: int, session_version: int) -> Optional[LearnerView]:
+    """The session as one learner of its class sees it, or None if they are not one.
+
+    One query, which also checks the account's session version (a password change signs out
+    every other device), so a poll needs no other round trip.
+    """
+    row = session.execute(LEARNER_VIEW, {"live_id": live_id, "user_id": user_id,
+                                         "session_version": session_version}).first()
     if row is None:
         return None
-    live, attempt_id, answer_id = row
-    return LearnerView(live.version, live.state, live.position, attempt_id is not None, answer_id is not None,
-                       deadline_passed(live))
+    version, state, position, deadline, attempt_id, answer_id = row
+    passed = state == "open" and deadline is not None and models.as_utc(deadline) <= models.utcnow()
+    return LearnerView(version, state, position, attempt_id is not None, answer_id is not None, passed)
 
 
 @dataclass
