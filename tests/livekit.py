@@ -158,7 +158,7 @@ class LiveClass:
         while time.time() < deadline:
             if test():
                 return True
-            time.sleep(0.1)
+            time.sleep(0.25)
         return False
 
     def projector_counts(self) -> dict:

@@ -21,7 +21,7 @@ from ..db import db, writing
 from ..learn.answers import AnswerProblem, read_response
 from ..scoring import percent
 from ..security import is_number, parse_user_id
-from ..sets.model import Label, Question, question_from_parts
+from ..sets.model import Label, Question
 from ..teach.forms import ActionForm
 from ..teach.routes import instructor_required, own_classroom_or_404, set_or_404
 from . import service
@@ -40,8 +40,7 @@ A = {"fact": _l("a reported fact"), "commentary": _l("commentary"), "opinion": _
 # -- helpers ---------------------------------------------------------------------------------------
 
 def question_at(live: models.LiveSession, position: int) -> Question:
-    version = db.session.get(models.QuestionVersion, live.versions[position])
-    return question_from_parts(version.question.key, version.asked, version.feedback)
+    return service.question_at(db.session, live, position)
 
 
 def labels_of(live: models.LiveSession) -> dict[str, Label]:
@@ -138,7 +137,7 @@ def start(class_id: int):  # type: ignore[no-untyped-def]
 
 def own_session_or_404(class_id: int, live_id: int) -> models.LiveSession:
     classroom = own_classroom_or_404(class_id)
-    live = db.session.get(models.LiveSession, live_id)
+    live = service.load(db.session, live_id)
     if live is None or live.classroom_id != classroom.id:
         abort(404)
     return live
@@ -280,20 +279,19 @@ def learner_view_or_404(live_id: int) -> service.LearnerView:
 @login_required
 def follow(live_id: int):  # type: ignore[no-untyped-def]
     view = learner_view_or_404(live_id)
-    live = db.session.get(models.LiveSession, live_id)
+    live = service.load(db.session, live_id)
     labels = labels_of(live)
     joined = service.participant(db.session, live_id, current_user.id)
     item = question = summary = None
     if joined is not None and live.position is not None and live.state != "ended":
-        item = db.session.scalar(select(models.AttemptItem).where(
-            models.AttemptItem.attempt_id == joined.attempt_id, models.AttemptItem.position == live.position))
+        item = service.own_item(db.session, joined.attempt_id, live.position)
         question = question_at(live, live.position)
-    attempt = db.session.get(models.Attempt, joined.attempt_id) if joined is not None else None
-    if live.state == "ended" and attempt is not None:
-        full = attempts.load_attempt(db.session, attempt.id)
-        pairs = [(attempts.item_question(i), i.answer.response) for i in full.items if i.answer]
-        summary = {"percent": percent(full.points or 0, full.possible) if full.possible else 0,
-                   "points": full.points or 0, "possible": full.possible,
+    attempt = None
+    if live.state == "ended" and joined is not None:
+        attempt = attempts.load_attempt(db.session, joined.attempt_id)
+        pairs = [(attempts.item_question(i), i.answer.response) for i in attempt.items if i.answer]
+        summary = {"percent": percent(attempt.points or 0, attempt.possible) if attempt.possible else 0,
+                   "points": attempt.points or 0, "possible": attempt.possible,
                    "lines": attempts.label_sentences(attempts.label_results(pairs, labels), labels)}
     typing = live.state == "open" and joined is not None and item is not None and item.answer is None
     return render_template(
@@ -330,7 +328,7 @@ def join(live_id: int):  # type: ignore[no-untyped-def]
 def answer(live_id: int):  # type: ignore[no-untyped-def]
     learner_view_or_404(live_id)
     position = request.form.get("position", "")
-    live = db.session.get(models.LiveSession, live_id)
+    live = service.load(db.session, live_id)
     if not is_number(position) or int(position) >= len(live.versions):
         abort(400)
     question = question_at(live, int(position))

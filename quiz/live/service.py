@@ -24,16 +24,38 @@ from typing import Any, Optional
 
 from sqlalchemy import and_, bindparam, case, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from .. import models
 from ..attempts import finish_attempt, record_answer
+from ..sets.model import Question, question_from_parts
 
 STALE_AFTER = timedelta(hours=12)  # a session nobody ended stops showing as "live now"
 TIMER_CHOICES = (0, 15, 30, 45, 60, 90, 120)
 
 
 # -- starting and joining ------------------------------------------------------------------------
+
+def load(session: Session, live_id: int) -> Optional[models.LiveSession]:
+    """A session with what every screen shows of it (class, set), in one query."""
+    return session.scalar(select(models.LiveSession).where(models.LiveSession.id == live_id).options(
+        joinedload(models.LiveSession.classroom),
+        joinedload(models.LiveSession.assignment).joinedload(models.Assignment.question_set)))
+
+
+def question_at(session: Session, live: models.LiveSession, position: int) -> Question:
+    """The question asked at a position, as the version fixed when the session started."""
+    version = session.scalar(select(models.QuestionVersion).where(
+        models.QuestionVersion.id == live.versions[position]).options(joinedload(models.QuestionVersion.question)))
+    return question_from_parts(version.question.key, version.asked, version.feedback)
+
+
+def own_item(session: Session, attempt_id: int, position: int) -> Optional[models.AttemptItem]:
+    """A learner's item at a position, with its answer."""
+    return session.scalar(select(models.AttemptItem).where(
+        models.AttemptItem.attempt_id == attempt_id, models.AttemptItem.position == position)
+        .options(joinedload(models.AttemptItem.answer)))
+
 
 def running_session(session: Session, classroom_id: int) -> Optional[models.LiveSession]:
     return session.scalar(select(models.LiveSession).where(models.LiveSession.running_classroom_id == classroom_id))
@@ -294,8 +316,7 @@ def submit(session: Session, live_id: int, user_id: int, position: int, response
     joined = participant(session, live_id, user_id)
     if joined is None:
         return "not joined"
-    item = session.scalar(select(models.AttemptItem).where(models.AttemptItem.attempt_id == joined.attempt_id,
-                                                           models.AttemptItem.position == position))
+    item = own_item(session, joined.attempt_id, position)
     return "stored" if record_answer(session, item, response) else "already"
 
 
