@@ -5,8 +5,8 @@
                                         [--seconds 5] [--rounds 3] [--connections 16]
 
 Run on each server in turn:
-- `quiz serve`'s way, on a SQLite file: one process, Werkzeug's threaded server as `app.run`
-  starts it (benchmarks/live_app.py);
+- `quiz serve`'s way, on a SQLite file: one process, waitress with 8 threads, started through
+  the same function as `quiz serve` (benchmarks/live_app.py);
 - with --postgres URL: gunicorn --workers 4 on a fresh PostgreSQL database made on that server
   (dropped at the end).
 Both serve the quiz and, on the same server, a truly bare Flask "hello" (benchmarks/live_app.py).
@@ -197,7 +197,7 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def bench(kind: str, args: argparse.Namespace, tmp: Path) -> None:
-    shown = "quiz serve's way (Werkzeug threaded, 1 process), SQLite" if kind == "sqlite" \
+    shown = "quiz serve's way (waitress, 8 threads, 1 process), SQLite" if kind == "sqlite" \
         else "gunicorn --workers 4, PostgreSQL"
     say(f"\n== {shown}")
     with database(kind, tmp, args.postgres) as url:

@@ -4,7 +4,7 @@
 the quiz app sees them) to a separate Flask app whose one route returns "hello": no hooks, no
 session, no security headers. Both are served by the same server process, so their ratio says
 what the quiz's own work costs. `python benchmarks/live_app.py PORT` serves them the way
-`quiz serve` does on one machine (Werkzeug's threaded server as `app.run` starts it).
+`quiz serve` does on one machine (waitress, 8 threads, through quiz.cli.listen).
 """
 from __future__ import annotations
 
@@ -29,4 +29,6 @@ def create() -> Flask:
 
 
 if __name__ == "__main__":
-    create().run(host="127.0.0.1", port=int(sys.argv[1]), debug=False, use_reloader=False, threaded=True)
+    from quiz.cli import listen
+
+    listen(create(), "127.0.0.1", int(sys.argv[1]), threads=8).run()
