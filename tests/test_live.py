@@ -333,6 +333,8 @@ def test_an_unchanged_poll_is_one_query_and_a_password_change_ends_it(app, sampl
     finally:
         event.remove(engine, "before_cursor_execute", record)
     assert len(statements) == 1, statements  # who, which session, their answer: one SELECT
+    post_form(teacher, projector, {}, action=projector + "/names")  # the projector changes, no phone does
+    assert ana.get(follow + "state", headers={"If-None-Match": etag}).status_code == 304
     with app.app_context():
         accounts.set_password(accounts.find_user(db.session, "ana"), "a-new-password")
         db.session.commit()

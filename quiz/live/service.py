@@ -27,7 +27,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from .. import models
-from ..attempts import finish_attempt, record_answer
+from ..attempts import active_classroom_ids, finish_attempt, record_answer
+from ..reports import label_matrix
 from ..sets.model import Question, question_from_parts
 
 STALE_AFTER = timedelta(hours=12)  # a session nobody ended stops showing as "live now"
@@ -149,8 +150,6 @@ def session_of_attempt(session: Session, attempt_id: int) -> Optional[models.Liv
 
 def sessions_now(session: Session, user_id: int) -> list[models.LiveSession]:
     """Running sessions of the classes this learner belongs to, for "Live now: join" on /."""
-    from ..attempts import active_classroom_ids
-
     user = session.get(models.User, user_id)
     return list(session.scalars(
         select(models.LiveSession).where(models.LiveSession.running_classroom_id.in_(active_classroom_ids(user)),
@@ -180,7 +179,6 @@ def seconds_left(live: models.LiveSession) -> Optional[int]:
 class LearnerView:
     """What a learner's poll needs: one query's worth."""
 
-    version: int
     state: str
     position: Optional[int]
     joined: bool
@@ -189,13 +187,14 @@ class LearnerView:
 
     @property
     def etag(self) -> str:
-        return f'"v{self.version}-{int(self.joined)}{int(self.answered)}"'
+        # Only what the learner's page shows: showing names on the projector reloads no phone.
+        return f'"{self.state}-{self.position}-{int(self.joined)}{int(self.answered)}"'
 
 
 def _learner_view_statement():  # type: ignore[no-untyped-def]
     part, item = models.LiveParticipant, models.AttemptItem
     live_id, user_id = bindparam("live_id"), bindparam("user_id")
-    return (select(models.LiveSession.version, models.LiveSession.state, models.LiveSession.position,
+    return (select(models.LiveSession.state, models.LiveSession.position,
                    models.LiveSession.deadline, part.attempt_id, models.Answer.id)
             .join(models.Classroom, models.Classroom.id == models.LiveSession.classroom_id)
             .join(models.Membership, and_(models.Membership.classroom_id == models.LiveSession.classroom_id,
@@ -221,9 +220,9 @@ def learner_view(session: Session, live_id: int, user_id: int, session_version: 
                                          "session_version": session_version}).first()
     if row is None:
         return None
-    version, state, position, deadline, attempt_id, answer_id = row
+    state, position, deadline, attempt_id, answer_id = row
     passed = state == "open" and deadline is not None and models.as_utc(deadline) <= models.utcnow()
-    return LearnerView(version, state, position, attempt_id is not None, answer_id is not None, passed)
+    return LearnerView(state, position, attempt_id is not None, answer_id is not None, passed)
 
 
 @dataclass
@@ -381,8 +380,6 @@ class Missed:
 def session_summary(session: Session, live_id: int) -> tuple[dict[tuple[str, str], int], list[Missed]]:
     """The session's label confusion matrix (an accepted label counts as the right one) and the
     three questions most answered wrongly."""
-    from ..reports import label_matrix
-
     matrix = label_matrix(session, items_at(live_id))
     item = models.AttemptItem
     missed = [Missed(position, wrong or 0, n) for position, wrong, n in session.execute(
