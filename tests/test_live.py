@@ -140,6 +140,9 @@ def test_a_live_session_from_start_to_summary(app, sample_set, make_class):
         ana_two, teacher_two = same_browser(ana, two), same_browser(teacher, two)
         reloaded = page(ana_two, follow)
         assert "Your answer is saved" in reloaded and 'value="fact"' in reloaded and "checked" in reloaded
+        phone = app.test_client()  # a second device, signed in on its own
+        post_form(phone, "/login", {"username": "ana", "password": "learner-password"})
+        assert "Your answer is saved" in page(phone, follow)
         assert close(teacher_two, projector, 0).status_code == 302
         assert ana.get(follow + "state", headers={"If-None-Match": state.headers["ETag"]}).status_code == 200
         revealed = page(teacher, projector)

@@ -150,7 +150,7 @@ def projector(class_id: int, live_id: int):  # type: ignore[no-untyped-def]
     if service.deadline_passed(live):
         timer_passed(live.id)
         live = own_session_or_404(class_id, live_id)
-    view = service.projector_view(db.session, live)
+    view = service.projector_view(db.session, live.id, live.classroom_id)
     labels = labels_of(live)
     question = question_at(live, live.position) if live.position is not None else None
     tally = service.tally(db.session, live.id, live.position) if live.state == "closed" else None
@@ -182,11 +182,13 @@ def projector(class_id: int, live_id: int):  # type: ignore[no-untyped-def]
 @bp.get("/teach/classes/<int:class_id>/live/<int:live_id>/state")
 @instructor_required
 def projector_state(class_id: int, live_id: int):  # type: ignore[no-untyped-def]
-    live = own_session_or_404(class_id, live_id)
-    view = service.projector_view(db.session, live)
+    classroom = own_classroom_or_404(class_id)
+    view = service.projector_view(db.session, live_id, classroom.id)
+    if view is None:
+        abort(404)
     if view.deadline_passed:
-        timer_passed(live.id)
-        view = service.projector_view(db.session, live)
+        timer_passed(live_id)
+        view = service.projector_view(db.session, live_id, classroom.id)
     return poll_reply(view.etag, {"page": f"v{view.version}", "joined": view.joined, "answered": view.answered})
 
 

@@ -246,14 +246,20 @@ def answered_count(live_id: int, position: Any):  # type: ignore[no-untyped-def]
             .scalar_subquery())
 
 
-def projector_view(session: Session, live: models.LiveSession) -> ProjectorView:
-    """Counts the projector shows live: who has joined, who has answered the current question."""
+def projector_view(session: Session, live_id: int, classroom_id: int) -> Optional[ProjectorView]:
+    """Counts the projector shows live: who has joined, who has answered the current question.
+
+    None unless the session belongs to the class (whose instructor the caller has checked).
+    """
     joined = (select(func.count()).select_from(models.LiveParticipant)
-              .where(models.LiveParticipant.session_id == live.id).scalar_subquery())
-    version, state, deadline, position, n_joined, n_answered = session.execute(
+              .where(models.LiveParticipant.session_id == live_id).scalar_subquery())
+    row = session.execute(
         select(models.LiveSession.version, models.LiveSession.state, models.LiveSession.deadline,
-               models.LiveSession.position, joined, answered_count(live.id, models.LiveSession.position))
-        .where(models.LiveSession.id == live.id)).one()
+               joined, answered_count(live_id, models.LiveSession.position))
+        .where(models.LiveSession.id == live_id, models.LiveSession.classroom_id == classroom_id)).first()
+    if row is None:
+        return None
+    version, state, deadline, n_joined, n_answered = row
     passed = state == "open" and deadline is not None and models.as_utc(deadline) <= models.utcnow()
     return ProjectorView(version, n_joined, n_answered or 0, passed)
 
