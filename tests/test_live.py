@@ -168,10 +168,16 @@ def test_a_live_session_from_start_to_summary(app, sample_set, make_class):
     open_next(teacher, projector, version=seen)
     assert "Question 2 of 4" in page(teacher, projector)
     assert "Question 2 of 4" in page(cas, follow)
+    # options are shuffled as everywhere, but the same way on the projector and every phone
+    on_projector = re.findall(r"<li>(Putin met U\.S\. envoys\.|This whole thing feels staged\.)</li>",
+                              page(teacher, projector))
+    for client in (ana, ben, cas):
+        on_phone = re.findall(r'<span class="letter">\w\.</span> ([^<]+)</label>', page(client, follow))
+        assert on_phone == on_projector and len(on_phone) == 2
     for client, option in ((ana, "a"), (ben, "b"), (cas, "a")):
         answer(client, follow, 1, option=option)
     close(teacher, projector, 1)
-    assert re.search(r"a\. Putin met U\.S\. envoys\..*?\(the answer\).*?2 <span class=\"meta\">\(67%\)",
+    assert re.search(r"[ab]\. Putin met U\.S\. envoys\..*?\(the answer\).*?2 <span class=\"meta\">\(67%\)",
                      page(teacher, projector), re.S)
 
     # question 3 (spot) closes on its timer: whichever screen asks after the deadline closes it

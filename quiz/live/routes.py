@@ -39,8 +39,11 @@ A = {"fact": _l("a reported fact"), "commentary": _l("commentary"), "opinion": _
 
 # -- helpers ---------------------------------------------------------------------------------------
 
-def question_at(live: models.LiveSession, position: int) -> Question:
-    return service.question_at(db.session, live, position)
+def question_at(live: models.LiveSession, position: int) -> tuple[Question, dict[str, Any]]:
+    """The question at a position, and what the question macros need to show its options in
+    the session's order (an object with `option_order`, like an attempt's item)."""
+    question, order = service.question_at(db.session, live, position)
+    return question, {"option_order": order}
 
 
 def labels_of(live: models.LiveSession) -> dict[str, Label]:
@@ -152,7 +155,7 @@ def projector(class_id: int, live_id: int):  # type: ignore[no-untyped-def]
         live = own_session_or_404(class_id, live_id)
     view = service.projector_view(db.session, live.id, live.classroom_id)
     labels = labels_of(live)
-    question = question_at(live, live.position) if live.position is not None else None
+    question, shown = question_at(live, live.position) if live.position is not None else (None, None)
     tally = service.tally(db.session, live.id, live.position) if live.state == "closed" else None
     confusions = confusion_sentences(question, tally, labels) if tally is not None and question is not None else []
     summary = None
@@ -163,8 +166,8 @@ def projector(class_id: int, live_id: int):  # type: ignore[no-untyped-def]
             rows[expected] = rows.get(expected, 0) + n
         discuss = []
         for m in missed:
-            asked = question_at(live, m.position)
-            discuss.append((m, asked, confusion_sentences(asked, service.tally(db.session, live.id, m.position),
+            asked, asked_shown = question_at(live, m.position)
+            discuss.append((m, asked, asked_shown, confusion_sentences(asked, service.tally(db.session, live.id, m.position),
                                                           labels)))
         summary = {"matrix": matrix, "rows": rows, "missed": discuss}
     names = service.participant_names(db.session, live.id) if live.show_names else []
@@ -172,7 +175,7 @@ def projector(class_id: int, live_id: int):  # type: ignore[no-untyped-def]
              if live.position is not None and live.state != "ended" else live.assignment.question_set.title)
     return render_template(
         "live/projector.html", live=live, classroom=live.classroom, view=view, labels=labels, question=question,
-        tally=tally, confusions=confusions, summary=summary, names=names, title=title,
+        tally=tally, confusions=confusions, shown=shown, summary=summary, names=names, title=title,
         open_form=OpenForm(version=live.version), action=ActionForm(), seconds_left=service.seconds_left(live),
         say=announcement(live), state_url=url_for("live.projector_state", class_id=class_id, live_id=live.id),
         etag=view.etag, page_key=f"v{view.version}", poll_seconds=POLL_SECONDS,
@@ -287,7 +290,7 @@ def follow(live_id: int):  # type: ignore[no-untyped-def]
     item = question = summary = None
     if joined is not None and live.position is not None and live.state != "ended":
         item = service.own_item(db.session, joined.attempt_id, live.position)
-        question = question_at(live, live.position)
+        question, _shown = question_at(live, live.position)
     attempt = None
     if live.state == "ended" and joined is not None:
         attempt = attempts.load_attempt(db.session, joined.attempt_id)
@@ -333,7 +336,7 @@ def answer(live_id: int):  # type: ignore[no-untyped-def]
     live = service.load(db.session, live_id)
     if not is_number(position) or int(position) >= len(live.versions):
         abort(400)
-    question = question_at(live, int(position))
+    question, _shown = question_at(live, int(position))
     try:
         response = read_response(request.form, question, list(labels_of(live)))
     except AnswerProblem as problem:

@@ -18,6 +18,7 @@ No Flask here: the views phrase what these functions return.
 """
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Optional
@@ -27,7 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from .. import models
-from ..attempts import active_classroom_ids, finish_attempt, record_answer
+from ..attempts import active_classroom_ids, finish_attempt, option_order, record_answer
 from ..reports import label_matrix
 from ..sets.model import Question, question_from_parts
 
@@ -44,11 +45,18 @@ def load(session: Session, live_id: int) -> Optional[models.LiveSession]:
         joinedload(models.LiveSession.assignment).joinedload(models.Assignment.question_set)))
 
 
-def question_at(session: Session, live: models.LiveSession, position: int) -> Question:
-    """The question asked at a position, as the version fixed when the session started."""
+def question_at(session: Session, live: models.LiveSession, position: int) -> tuple[Question, Optional[list[int]]]:
+    """The question asked at a position (the version fixed when the session started) and the
+    order its options are shown in (see `shown_order`)."""
     version = session.scalar(select(models.QuestionVersion).where(
         models.QuestionVersion.id == live.versions[position]).options(joinedload(models.QuestionVersion.question)))
-    return question_from_parts(version.question.key, version.asked, version.feedback)
+    return question_from_parts(version.question.key, version.asked, version.feedback), shown_order(live.id, version)
+
+
+def shown_order(live_id: int, version: models.QuestionVersion) -> Optional[list[int]]:
+    """A `choice`'s options shuffled as everywhere, but the same way on every screen of the
+    session, so the projector and the class name an option by the same letter."""
+    return option_order(version, random.Random(f"live-{live_id}-{version.id}"))  # not a secret  # nosec B311
 
 
 def own_item(session: Session, attempt_id: int, position: int) -> Optional[models.AttemptItem]:
@@ -115,8 +123,8 @@ def participant(session: Session, live_id: int, user_id: int) -> Optional[models
 def join(session: Session, live: models.LiveSession, user: models.User) -> Optional[models.Attempt]:
     """The learner's attempt in this session, made on first join; None once the session has ended.
 
-    The attempt asks the versions fixed at the start, in order, options unshuffled (the
-    projector names options by letter). A second join (reload, second device) finds it.
+    The attempt asks the versions fixed at the start, in order, with the session's option
+    order (the projector's). A second join (reload, second device) finds it.
     """
     current = locked(session, live.id)
     if current is None or current.state == "ended":
@@ -128,8 +136,11 @@ def join(session: Session, live: models.LiveSession, user: models.User) -> Optio
     attempt = models.Attempt(set_id=assignment.set_id if assignment else None, user_id=user.id,
                              assignment_id=current.assignment_id, kind="live", feedback="immediate",
                              possible=len(current.versions))
+    versions = {v.id: v for v in session.scalars(select(models.QuestionVersion).where(
+        models.QuestionVersion.id.in_(current.versions)))}
     for position, version_id in enumerate(current.versions):
-        attempt.items.append(models.AttemptItem(position=position, version_id=version_id))
+        attempt.items.append(models.AttemptItem(position=position, version_id=version_id,
+                                                option_order=shown_order(live.id, versions[version_id])))
     try:
         with session.begin_nested():
             session.add(attempt)
