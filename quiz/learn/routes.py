@@ -51,7 +51,8 @@ def own_attempt_or_404(attempt_id: int, everything: bool = False) -> models.Atte
 
 
 def live_url(attempt: models.Attempt) -> str:
-    from ..live.service import session_of_attempt
+    """Where a live attempt is answered: its session's screen."""
+    from ..live.service import session_of_attempt  # here: quiz.live's routes import this package
 
     live = session_of_attempt(db.session, attempt.id)
     return url_for("live.follow", live_id=live.id) if live else url_for("learn.index")

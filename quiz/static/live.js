@@ -47,6 +47,7 @@
       request.setRequestHeader("If-None-Match", etag);
       request.setRequestHeader("Accept", "application/json");
       request.onload = function () {
+        if (request.status === 404) { window.location.reload(); return; }  // no longer ours: say so
         if (request.status === 200) {
           etag = request.getResponseHeader("ETag") || etag;
           try { if (follow(JSON.parse(request.responseText))) { return; } } catch (e) { /* keep polling */ }
