@@ -10,6 +10,7 @@ screen has loaded its feedback: the time from the close to the last screen is re
 """
 from __future__ import annotations
 
+import html
 import json
 import random
 import re
@@ -25,6 +26,7 @@ from serverkit import CSRF, Learner, right_label
 PASSWORD = "load-test-password"
 TEACHER = "live-teacher"
 VERSION_FIELD = re.compile(r'name="version" type="hidden" value="(\d+)"')
+PAGE_ETAG = re.compile(r'data-live-etag="([^"]+)"')
 
 
 def make_live_class(database_url: str, learners: int, set_id: str = "load") -> int:
@@ -139,13 +141,13 @@ class LiveClass:
                         browser.token = token.group(1)
                     sent = browser.request(self.follow + "answer", {"position": str(position), "label": label,
                                                                     "csrf_token": browser.token})
-                    if sent.status == 302:
+                    after = browser.get(self.follow).body if sent.status == 302 else ""
+                    if "Your answer is saved." in after:  # the flash: stored (a refusal says otherwise)
                         answered.add(position)
                         with self.lock:
                             self.run.acknowledged[(learner_name(n), position)] = label
-                        browser.get(self.follow)
-                    etag = ""  # the page changed (answered): take the new state at once
-                    continue
+                    shown = PAGE_ETAG.search(after)  # the page's own ETag, as the script starts from
+                    etag = html.unescape(shown.group(1)) if shown else ""
                 if state["state"] == "closed" and 'id="feedback"' in page.body:
                     with self.lock:
                         self.shown_at.setdefault(position, {}).setdefault(n, time.perf_counter())
