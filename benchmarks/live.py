@@ -208,7 +208,7 @@ def bench(kind: str, args: argparse.Namespace, tmp: Path) -> None:
         class_id = make_live_class(url, args.learners)
         with serving(kind, url, tmp) as base:
             note(f"{args.learners} learners sign in and join")
-            live = LiveClass([base], class_id, args.learners, args.questions, poll_every=args.every)
+            live = LiveClass([base], class_id, args.learners, args.questions, poll_every=args.every, hold=args.hold)
             first = live.browsers[0]
             cookie = next(c.value for c in first.jar if c.name == "session")
             _status, etag, _state, _took = first.poll(live.follow + "state", "")
@@ -224,7 +224,8 @@ def bench(kind: str, args: argparse.Namespace, tmp: Path) -> None:
     say(f"    ratio min {low:.3f} / median {mid:.3f} / max {high:.3f}"
         f"   (median poll {cost['poll']:.0f}/s, bare {cost['bare']:.0f}/s)")
     fives = sum(1 for s in run.statuses if s >= 500)
-    say(f"(b) {args.learners} learners polling every {args.every:g} s, {args.questions} questions, {took:.0f} s:")
+    say(f"(b) {args.learners} learners polling every {args.every:g} s, {args.questions} questions open "
+        f"{args.hold:g} s or more, {took:.0f} s:")
     for position, delays in sorted(run.feedback_delays.items()):
         n, learners = stored.get(position, (0, 0))
         say(f"    question {position + 1}: close -> every screen showing feedback {max(delays):.2f} s "
@@ -243,6 +244,7 @@ def main() -> None:
     parser.add_argument("--learners", type=int, default=60)
     parser.add_argument("--questions", type=int, default=5)
     parser.add_argument("--every", type=float, default=2.0, help="seconds between a screen's polls")
+    parser.add_argument("--hold", type=float, default=15.0, help="seconds each question stays open at least")
     parser.add_argument("--seconds", type=float, default=5.0, help="length of each saturation window")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=16)

@@ -97,8 +97,9 @@ class LiveClass:
     """One session: the teacher's thread and one thread per learner, against one or more servers."""
 
     def __init__(self, bases: list[str], class_id: int, learners: int, questions: int,
-                 poll_every: float = 2.0, set_id: str = "load"):
+                 poll_every: float = 2.0, set_id: str = "load", hold: float = 0.0):
         self.bases, self.class_id, self.questions, self.poll_every = bases, class_id, questions, poll_every
+        self.hold = hold  # seconds a question stays open at least, as in a lesson
         self.set_id = set_id
         self.run = LiveRun()
         self.lock = threading.Lock()
@@ -173,8 +174,10 @@ class LiveClass:
             seen = VERSION_FIELD.search(self.teacher.get(self.projector).body).group(1)
             opened = self.teacher.post(self.projector, self.projector + "/open", {"version": seen, "seconds": "0"})
             assert opened.status == 302
+            opened_at = time.time()
             if not self.wait(lambda: self.projector_counts().get("answered") == everyone):
                 self.run.errors.append(f"question {position + 1}: not everyone's answer arrived")
+            time.sleep(max(0.0, opened_at + self.hold - time.time()))
             token = CSRF.search(self.teacher.get(self.projector).body).group(1)
             self.closed_at[position] = time.perf_counter()
             closing = self.teacher.request(self.projector + "/close", {"position": str(position), "csrf_token": token})
