@@ -16,8 +16,8 @@ Both serve the quiz and, on the same server, a truly bare Flask "hello" (benchma
     threaded client otherwise), in interleaved rounds; the ratio poll/bare per round, min /
     median / max.
 (b) A live class: 60 signed-in learners poll every 2 s as quiz/static/live.js does, reload on
-    a change and answer each question; the instructor opens a question, waits for every answer,
-    closes it. Printed: per question the time from Close to the last screen showing its feedback
+    a change and answer each question; the instructor opens a question, waits for every answer
+    (and at least --hold seconds, 15 by default, as in a lesson), closes it. Printed: per question the time from Close to the last screen showing its feedback
     (and the median screen), poll latency p50/p95, 304 share, 5xx count, answers stored per
     question (must equal the class size: none lost, none doubled).
 Figures are from one run on one machine; the machine may be shared and noisy.
