@@ -20,7 +20,7 @@ from .. import attempts, models
 from ..db import db, writing
 from ..learn.answers import AnswerProblem, read_response
 from ..scoring import percent
-from ..security import is_number, parse_user_id
+from ..security import is_number
 from ..sets.model import Label, Question
 from ..teach.forms import ActionForm
 from ..teach.routes import instructor_required, own_classroom_or_404, set_or_404
@@ -255,28 +255,28 @@ def announcement(live: models.LiveSession) -> str:
 
 # -- the learner's screen ------------------------------------------------------------------------------
 
-def signed_in() -> Optional[tuple[int, int]]:
-    """(account id, session version) of who is signed in, read from the session cookie.
+def signed_in() -> Optional[str]:
+    """The session key of the signed-in account, as the session cookie holds it.
 
-    The poll checks both in its one query instead of loading the account first; a session
-    restored from the remember-me cookie goes through Flask-Login as usual.
+    The poll finds the account by it in its one query instead of loading the account first; a
+    session restored from the remember-me cookie goes through Flask-Login as usual.
     """
-    raw = session.get("_user_id")
-    if raw is not None:
-        return parse_user_id(raw)
+    key = session.get("_user_id")
+    if isinstance(key, str) and 0 < len(key) <= 64:
+        return key
     if current_user.is_authenticated:
-        return current_user.id, current_user.session_version
+        return current_user.session_key
     return None
 
 
 def learner_view_or_404(live_id: int) -> service.LearnerView:
-    who = signed_in()
-    view = service.learner_view(db.session, live_id, *who) if who else None
+    key = signed_in()
+    view = service.learner_view(db.session, live_id, key) if key else None
     if view is None:
         abort(404)
     if view.deadline_passed:
         timer_passed(live_id)
-        view = service.learner_view(db.session, live_id, *who)  # type: ignore[misc]
+        view = service.learner_view(db.session, live_id, key)  # type: ignore[arg-type]
     return view  # type: ignore[return-value]
 
 

@@ -203,32 +203,29 @@ class LearnerView:
 
 
 def _learner_view_statement():  # type: ignore[no-untyped-def]
-    part, item = models.LiveParticipant, models.AttemptItem
-    live_id, user_id = bindparam("live_id"), bindparam("user_id")
+    part, item, user = models.LiveParticipant, models.AttemptItem, models.User
     return (select(models.LiveSession.state, models.LiveSession.position,
                    models.LiveSession.deadline, part.attempt_id, models.Answer.id)
             .join(models.Classroom, models.Classroom.id == models.LiveSession.classroom_id)
+            .join(user, user.session_key == bindparam("session_key"))
             .join(models.Membership, and_(models.Membership.classroom_id == models.LiveSession.classroom_id,
-                                          models.Membership.user_id == user_id, models.Membership.removed_at.is_(None)))
-            .join(models.User, and_(models.User.id == user_id,
-                                    models.User.session_version == bindparam("session_version")))
-            .outerjoin(part, and_(part.session_id == models.LiveSession.id, part.user_id == user_id))
+                                          models.Membership.user_id == user.id, models.Membership.removed_at.is_(None)))
+            .outerjoin(part, and_(part.session_id == models.LiveSession.id, part.user_id == user.id))
             .outerjoin(item, and_(item.attempt_id == part.attempt_id, item.position == models.LiveSession.position))
             .outerjoin(models.Answer, models.Answer.item_id == item.id)
-            .where(models.LiveSession.id == live_id, models.Classroom.archived.is_(False)))
+            .where(models.LiveSession.id == bindparam("live_id"), models.Classroom.archived.is_(False)))
 
 
 LEARNER_VIEW = _learner_view_statement()  # built once: every learner's screen asks it every 2 s
 
 
-def learner_view(session: Session, live_id: int, user_id: int, session_version: int) -> Optional[LearnerView]:
-    """The session as one learner of its class sees it, or None if they are not one.
+def learner_view(session: Session, live_id: int, session_key: str) -> Optional[LearnerView]:
+    """The session as the signed-in learner sees it, or None unless they are a learner of its class.
 
-    One query, which also checks the account's session version (a password change signs out
-    every other device), so a poll needs no other round trip.
+    One query, which also finds the account by the session key its cookie holds (a password
+    change gives a new key, signing out every other device), so a poll needs no other round trip.
     """
-    row = session.execute(LEARNER_VIEW, {"live_id": live_id, "user_id": user_id,
-                                         "session_version": session_version}).first()
+    row = session.execute(LEARNER_VIEW, {"live_id": live_id, "session_key": session_key}).first()
     if row is None:
         return None
     state, position, deadline, attempt_id, answer_id = row

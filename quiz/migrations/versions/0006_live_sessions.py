@@ -1,15 +1,15 @@
 """live sessions (branch live)
 
-Revision ID: 0005_live
-Revises: 0004
+Revision ID: 0006_live
+Revises: 0005_integrity_a (written on 0004; chained after integrity-a's 0005 when rebased on main)
 Create Date: 2026-11-29 19:50:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0005_live'
-down_revision = '0004'
+revision = '0006_live'
+down_revision = '0005_integrity_a'
 branch_labels = None
 depends_on = None
 
