@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (BooleanField, DateTimeLocalField, HiddenField, IntegerField, RadioField, SelectField, StringField,
-                     SubmitField)
+                     SubmitField, TextAreaField)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
@@ -16,6 +16,18 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 class UploadForm(FlaskForm):
     file = FileField(_l("Set file (.yaml)"), validators=[FileRequired(_l("Choose a set file to upload."))])
     submit = SubmitField(_l("Check and upload"))
+
+
+class DraftForm(FlaskForm):
+    """Draft from an article: pasted text in, a draft set file out (quiz.draft)."""
+    article = TextAreaField(_l("Article text (plain text, one paragraph a line)"),
+                            validators=[DataRequired(_l("Paste the article's text first.")),
+                                        Length(max=100_000, message=_l("An article holds at most 100,000 characters: "
+                                                                       "draft a long one in parts."))])
+    title = StringField(_l("Set title (optional: else the article's first line)"), validators=[Optional(), Length(max=200)])
+    licence = BooleanField(_l("I have read the note above: the suggestions are for non-commercial teaching use"),
+                           validators=[DataRequired(_l("Tick the box to confirm you have read the licence note."))])
+    submit = SubmitField(_l("Draft the set file"))
 
 
 class ClassForm(FlaskForm):

@@ -23,6 +23,7 @@ from .. import accounts, models
 from .. import attempts as service
 from .. import exports, reports
 from ..db import db, inserted, writing, written
+from ..draft import licence_note
 from ..importer import ImportConflict, import_set
 from ..regrade import regrade_set
 from ..security import is_number, safe_next
@@ -30,7 +31,7 @@ from ..sets import Problem, SetFileError, load_set
 from ..sets.loader import ID_PATTERN
 from ..sets.model import blind_score, label_counts, question_from_parts, sort_blind_share
 from ..views import display_zone
-from .forms import ActionForm, AssignForm, ClassForm, CoTeacherForm, NewClassForm, UploadForm
+from .forms import ActionForm, AssignForm, ClassForm, CoTeacherForm, DraftForm, NewClassForm, UploadForm
 
 bp = Blueprint("teach", __name__, url_prefix="/teach")
 
@@ -414,7 +415,8 @@ def sets():  # type: ignore[no-untyped-def]
         .join(models.QuestionVersion, models.QuestionVersion.question_id == models.Question.id)
         .group_by(models.Question.set_id)).all())
     return render_template("teach/sets.html", sets=all_sets, counts=counts, versions=versions, form=form,
-                           problems=problems, lines=lines, by_line=by_line), (422 if problems else 200)
+                           problems=problems, lines=lines, by_line=by_line, draft_form=DraftForm(prefix="draft"),
+                           notice=licence_note()), (422 if problems else 200)
 
 
 @bp.get("/sets/<slug>/")
