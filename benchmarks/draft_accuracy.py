@@ -1,45 +1,35 @@
-"""How well `quiz draft` suggests labels: macro-F1 on CheckThat! dev_test, and agreement with
-the hand-written sets in questions/.
+"""How well `quiz draft` suggests labels.
 
-CheckThat! is binary (OBJ = fact, SUBJ = commentary or opinion), so it measures fact vs.
-not-fact: macro-F1 over the two classes, per-class precision and recall, the majority-class
-baseline, and the time per sentence, for --rules-only, the readable model and (if installed)
-the nlp extra. dev_test is the local test split: tune nothing against these numbers.
-The seed sets carry all three labels; agreement with them is reported, never tuned for.
+1. Three labels, leave one article out: for each article labelled twice blind in
+   `docs/labelling/<set-id>.tsv`, the models are trained on CheckThat! train + dev and the other
+   articles only (never a sentence of the test article), then suggest a label for every sentence
+   of it. Reported: three-label accuracy against the settled answer, the share of suggestions each
+   blind labeller found defensible (their label or their second label), the confusion matrix,
+   a reliability table, and how often the `why` names the step of its label (always, by design).
+2. `--dev-test`: fact vs. not fact on CheckThat! 2025 dev_test (OBJ = fact, SUBJ = commentary
+   or opinion): macro-F1, per-class precision and recall, the majority-class baseline, time per
+   sentence, for the rules and the shipped readable and nlp models. dev_test is the local test
+   split: touch it once, at the end; tune nothing against it.
 
-    .venv/bin/python benchmarks/draft_accuracy.py [--data DIR] [--questions DIR]
+    .venv/bin/python benchmarks/draft_accuracy.py [--nlp] [--cache FILE] [--dev-test] [--data DIR]
 
-Exits 0 with a message when the data folder is absent.
+Needs scikit-learn for the leave-one-article-out training. Exits 0 with a message when the
+data folder is absent.
 """
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 import time
-from functools import lru_cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
 
-from quiz.draft import Suggester, nlp_suggester, rules_model, trained_model
-
-DEFAULT_DATA = ROOT.parent / "shared" / "data" / "checkthat-2025-en"
-DEFAULT_QUESTIONS = ROOT / "questions"
-
-
-def read_split(path: Path) -> list[tuple[str, int]]:
-    """(sentence, 1 if SUBJ); quoting off, as some sentences begin with a quotation mark."""
-    rows = []
-    with open(path, encoding="utf-8", newline="") as handle:
-        reader = csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
-        header = next(reader)
-        text_at, label_at = header.index("sentence"), header.index("label")
-        for fields in reader:
-            if len(fields) > label_at:
-                rows.append((fields[text_at], 1 if fields[label_at].strip() == "SUBJ" else 0))
-    return rows
+from quiz.draft import Suggester, nlp_suggester, rules_model, trained_model  # noqa: E402
+from quiz.labelling import LABELS, STEP_OF, LabelledSentence, read_corpus  # noqa: E402
+from train_draft_model import CORPUS, DEFAULT_DATA, read_split, train, training_rows  # noqa: E402
 
 
 def scores(gold: list[int], predicted: list[int]) -> dict[str, float]:
@@ -60,26 +50,78 @@ def scores(gold: list[int], predicted: list[int]) -> dict[str, float]:
     return result
 
 
-@lru_cache(maxsize=1)
-def suggesters() -> tuple[Suggester, ...]:
-    found = [Suggester(rules_model())]
-    model = trained_model()
-    if model is None:
-        print("(the readable model's weights are absent: run scripts/train_draft_model.py)")
-    else:
-        found.append(Suggester(model))
-    try:
-        found.append(nlp_suggester())
-    except ImportError as error:
-        print(f"(no nlp model: {error}; install the quiz[nlp] extra to measure it)")
-    return tuple(found)
+def step_named(why: str) -> int:
+    """The step a `why` names first: "Step 2 (...): ..." gives 2."""
+    return int(why.split()[1]) if why.startswith("Step ") and why.split()[1][:1].isdigit() else 0
 
 
-def benchmark_checkthat(data: Path, split: str = "dev_test") -> None:
-    path = data / f"{split}_en.tsv"
-    rows = read_split(path)
+def three_label_report(name: str, pairs: list[tuple[LabelledSentence, object]]) -> None:
+    """Accuracy, defensible shares, confusion matrix and reliability of (gold, suggestion) pairs."""
+    n = len(pairs)
+    same = sum(1 for g, s in pairs if s.label == g.settled.label)  # type: ignore[attr-defined]
+    accepted = sum(1 for g, s in pairs if s.label in g.settled.defensible)  # type: ignore[attr-defined]
+    by_a = sum(1 for g, s in pairs if s.label in g.labeller_a.defensible)  # type: ignore[attr-defined]
+    by_b = sum(1 for g, s in pairs if s.label in g.labeller_b.defensible)  # type: ignore[attr-defined]
+    by_either = sum(1 for g, s in pairs if s.label in g.defensible)  # type: ignore[attr-defined]
+    steps = sum(1 for _g, s in pairs if step_named(s.why) == STEP_OF[s.label])  # type: ignore[attr-defined]
+    binary = sum(1 for g, s in pairs if (s.label == "fact") == (g.settled.label == "fact"))  # type: ignore[attr-defined]
+    print(f"\n{name}: {n} sentences")
+    print(f"  three-label accuracy (= settled answer)     {same:>3}/{n}  {same / n:.0%}")
+    print(f"  defensible (settled answer or its accept)   {accepted:>3}/{n}  {accepted / n:.0%}")
+    print(f"  defensible to labeller A / B / either       {by_a}/{n} {by_a / n:.0%}, {by_b}/{n} {by_b / n:.0%}, "
+          f"{by_either}/{n} {by_either / n:.0%}")
+    print(f"  fact vs. not fact right                     {binary:>3}/{n}  {binary / n:.0%}")
+    print(f"  why names the step of its label             {steps:>3}/{n}")
+    print("  confusion (rows: settled answer; columns: suggested)")
+    print(f"  {'':<12}" + "".join(f"{label:>12}" for label in LABELS))
+    for gold in LABELS:
+        row = [sum(1 for g, s in pairs if g.settled.label == gold and s.label == label)  # type: ignore[attr-defined]
+               for label in LABELS]
+        print(f"  {gold:<12}" + "".join(f"{count:>12}" for count in row))
+    print("  reliability (confidence: sentences, mean confidence, fact/not fact right, defensible)")
+    for low, high in ((0.0, 0.6), (0.6, 0.7), (0.7, 0.8), (0.8, 1.01)):
+        inside = [(g, s) for g, s in pairs if low <= s.confidence < high]  # type: ignore[attr-defined]
+        if inside:
+            k = len(inside)
+            mean = sum(s.confidence for _g, s in inside) / k  # type: ignore[attr-defined]
+            right = sum(1 for g, s in inside if (s.label == "fact") == (g.settled.label == "fact")) / k  # type: ignore[attr-defined]
+            ok = sum(1 for g, s in inside if s.label in g.settled.defensible) / k  # type: ignore[attr-defined]
+            print(f"  {f'{low:.1f}-{min(high, 1.0):.1f}':<10} {k:>4} {mean:>6.2f} {right:>6.0%} {ok:>6.0%}")
+
+
+def leave_one_article_out(data: Path, use_nlp: bool, cache: Path | None) -> None:
+    corpus = read_corpus(CORPUS)
+    if not corpus:
+        print(f"No labelled articles in {CORPUS}.")
+        return
+    print(f"Leave one article out over {len(corpus)} article(s): "
+          + ", ".join(f"{a} ({len(s)})" for a, s in corpus.items()))
+    results: dict[str, list[tuple[LabelledSentence, object]]] = {"rules only": []}
+    families = ["readable"] + (["nlp"] if use_nlp else [])
+    for family in families:
+        results[f"{family} model"] = []
+    for article, sentences in corpus.items():
+        rules = Suggester(rules_model())
+        results["rules only"] += [(s, rules.suggest(s.sentence)) for s in sentences]
+        rows = training_rows(data, corpus, leave_out=article)
+        for family in families:
+            model, choice, _ = train(family, rows, cache, verbose=False)
+            embedder = None
+            if family == "nlp":
+                from quiz.embeddings import load_embedder
+                embedder = load_embedder()
+            suggester = Suggester(model, embedder)
+            print(f"  {article}: {family} trained on {len(rows)} sentences, design {choice['design']}, "
+                  f"CV macro-F1 {choice['cv_macro_f1']:.3f}")
+            results[f"{family} model"] += [(s, suggester.suggest(s.sentence)) for s in sentences]
+    for name, pairs in results.items():
+        three_label_report(name, pairs)
+
+
+def benchmark_dev_test(data: Path) -> None:
+    rows = read_split(data, "dev_test")
     gold = [y for _, y in rows]
-    print(f"CheckThat! 2025 Task 1 English {split}: {len(rows)} sentences, "
+    print(f"\nCheckThat! 2025 Task 1 English dev_test: {len(rows)} sentences, "
           f"{len(rows) - sum(gold)} OBJ (fact), {sum(gold)} SUBJ (not fact)")
     header = (f"{'suggester':<16} {'macro-F1':>8} {'acc':>6} {'fact P':>7} {'fact R':>7} "
               f"{'nf P':>6} {'nf R':>6} {'ms/sent':>8}")
@@ -89,65 +131,37 @@ def benchmark_checkthat(data: Path, split: str = "dev_test") -> None:
     print(f"{'majority (fact)':<16} {baseline['macro-F1']:>8.3f} {baseline['accuracy']:>6.3f} "
           f"{baseline['fact P']:>7.3f} {baseline['fact R']:>7.3f} {baseline['not-fact P']:>6.3f} "
           f"{baseline['not-fact R']:>6.3f} {'':>8}")
-    for suggester in suggesters():
+    found = [Suggester(rules_model())]
+    model = trained_model()
+    if model is not None:
+        found.append(Suggester(model))
+    try:
+        found.append(nlp_suggester())
+    except ImportError as error:
+        print(f"(no nlp model: {error})")
+    for suggester in found:
         start = time.perf_counter()
         predicted = [int(suggester.suggest(sentence).label != "fact") for sentence, _ in rows]
         per_sentence = (time.perf_counter() - start) / len(rows) * 1000
         s = scores(gold, predicted)
         print(f"{suggester.model.name:<16} {s['macro-F1']:>8.3f} {s['accuracy']:>6.3f} {s['fact P']:>7.3f} "
               f"{s['fact R']:>7.3f} {s['not-fact P']:>6.3f} {s['not-fact R']:>6.3f} {per_sentence:>8.2f}")
-    print("(nf = not fact: commentary or opinion; organisers' baseline 0.54, best entry 0.81 on the official test)")
-
-
-def benchmark_seed_sets(questions: Path) -> None:
-    """Agreement of the draft's label with the hand-written labels, per hand-written label."""
-    from quiz.sets import SetFileError, load_path, set_files
-    files = set_files([questions]) if questions.exists() else []
-    if not files:
-        print(f"\nSeed sets: none found in {questions} (nothing to compare yet).")
-        return
-    decisions: list[tuple[str, str, tuple[str, ...]]] = []   # (sentence, answer, accept)
-    for file in files:
-        try:
-            loaded = load_path(file)
-        except SetFileError as error:
-            print(f"  skipped {file}: {len(error.problems)} problem(s)")
-            continue
-        if not loaded.set.standard_labels:
-            continue
-        for question in loaded.set.questions:
-            if question.type == "label":
-                decisions.append((question.statement, str(question.answer), question.accept))
-            elif question.type == "sort":
-                decisions.extend((item.text, item.answer, item.accept) for item in question.items)
-    print(f"\nSeed sets ({len(files)} file(s) in {questions}): {len(decisions)} labelled sentences")
-    if not decisions:
-        return
-    print(f"{'suggester':<16} {'label':<11} {'n':>4} {'same':>6} {'accepted':>9}")
-    for suggester in suggesters():
-        drafted_all = [suggester.suggest(s).label for s, _a, _acc in decisions]
-        for label in ("fact", "commentary", "opinion"):
-            mine = [(d, a, acc) for d, (_s, a, acc) in zip(drafted_all, decisions) if a == label]
-            if not mine:
-                continue
-            same = sum(1 for d, a, _acc in mine if d == a)
-            accepted = sum(1 for d, a, acc in mine if d == a or d in acc)
-            print(f"{suggester.model.name:<16} {label:<11} {len(mine):>4} {same / len(mine):>6.0%} "
-                  f"{accepted / len(mine):>9.0%}")
-        binary = sum(1 for d, (_s, a, _acc) in zip(drafted_all, decisions) if (d == "fact") == (a == "fact"))
-        print(f"{suggester.model.name:<16} {'fact vs not':<11} {len(decisions):>4} {binary / len(decisions):>6.0%}")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    parser.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS)
+    parser.add_argument("--nlp", action="store_true", help="also train and judge the nlp designs (the extra)")
+    parser.add_argument("--cache", type=Path, default=None, help="embeddings cache (.npz, outside the repository)")
+    parser.add_argument("--dev-test", action="store_true", help="measure the shipped models on dev_test (once)")
     args = parser.parse_args()
-    if (args.data / "dev_test_en.tsv").exists():
-        benchmark_checkthat(args.data)
+    if not (args.data / "train_en.tsv").exists():
+        print(f"No CheckThat! data at {args.data}: nothing to measure.")
+        return 0
+    if args.dev_test:
+        benchmark_dev_test(args.data)
     else:
-        print(f"No CheckThat! data at {args.data}: skipping the dev_test benchmark.")
-    benchmark_seed_sets(args.questions)
+        leave_one_article_out(args.data, args.nlp, args.cache)
     return 0
 
 

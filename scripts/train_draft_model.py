@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_name, "1")   # before numpy loads: one sentence's matrices are small
 
-from quiz.draft import LinearModel, decide, voice_features, writer_voice  # noqa: E402
+from quiz.draft import LinearModel, Voice, decide, voice_features, writer_voice  # noqa: E402
 from quiz.labelling import LabelledSentence, read_corpus  # noqa: E402
 from quiz.signals import features, find_signals  # noqa: E402
 
@@ -88,8 +88,12 @@ class Example:
     sentence: str
     label: int
     names: set[str]
-    voice: tuple[float, float, float]
+    voice: Voice
     embedding: Any = None
+
+    @property
+    def voice_inputs(self) -> tuple[float, float, float]:
+        return voice_features(self.voice)
 
 
 def examples(rows: list[tuple[str, int]], embeddings: Any = None) -> list[Example]:
@@ -97,7 +101,7 @@ def examples(rows: list[tuple[str, int]], embeddings: Any = None) -> list[Exampl
     for i, (sentence, label) in enumerate(rows):
         found = find_signals(sentence)
         result.append(Example(sentence, label, {f.name for f in features(sentence, found)},
-                              voice_features(writer_voice(found)),
+                              writer_voice(found),
                               None if embeddings is None else embeddings[i]))
     return result
 
@@ -184,7 +188,7 @@ def out_of_fold(design: str, param: float, data: list[Example], best: dict[str, 
 
 
 def calibration_inputs(scores: list[float], data: list[Example]) -> list[list[float]]:
-    return [[s, *e.voice] for s, e in zip(scores, data)]
+    return [[s, *e.voice_inputs] for s, e in zip(scores, data)]
 
 
 def fit_calibration(scores: list[float], data: list[Example]) -> tuple[float, float, float, float, float]:
@@ -201,7 +205,7 @@ def calibrated_out_of_fold(scores: list[float], data: list[Example]) -> list[flo
     for train_index, test_index in folds(len(data), [e.label for e in data], SEED + 1):
         cal = fit_calibration([scores[i] for i in train_index], [data[i] for i in train_index])
         for i in test_index:
-            probabilities[i] = _sigmoid(cal[0] + sum(w * x for w, x in zip(cal[1:], [scores[i], *data[i].voice])))
+            probabilities[i] = _sigmoid(cal[0] + sum(w * x for w, x in zip(cal[1:], [scores[i], *data[i].voice_inputs])))
     return probabilities
 
 
@@ -212,15 +216,8 @@ def macro_f1(gold: list[int], predicted: list[int]) -> float:
 
 def decisions(probabilities: list[float], data: list[Example], threshold: float, overrule: float) -> list[int]:
     """1 where `quiz.draft.decide` would not suggest fact."""
-    from quiz.draft import Voice
     model = LinearModel("cv", {}, 0.0, threshold=threshold, overrule_below=overrule)
-    result = []
-    for p, e in zip(probabilities, data):
-        strong, weak, comm = e.voice
-        voice = Voice(strong=[None] * int(strong), weak=[None] * int(weak),  # type: ignore[list-item]
-                      commentary=[None] * int(comm), reporting=[])  # type: ignore[list-item]
-        result.append(int(decide(p, voice, model)[0] != "fact"))
-    return result
+    return [int(decide(p, e.voice, model)[0] != "fact") for p, e in zip(probabilities, data)]
 
 
 def choose_thresholds(probabilities: list[float], data: list[Example]) -> tuple[float, float, float]:
@@ -278,6 +275,20 @@ def fit(choice: dict[str, Any], data: list[Example], best: dict[str, float] | No
                        {n: round(w, 4) for n, w in score.weights.items() if abs(w) >= 1e-3}, round(score.bias, 4),
                        choice["threshold"], NOTICE, tuple(round(w, 5) for w in score.embedding),
                        tuple(round(w, 4) for w in calibration), choice["overrule_below"])  # type: ignore[arg-type]
+
+
+def transfer(choice: dict[str, Any], train_data: list[Example], test_data: list[Example],
+             best: dict[str, float] | None = None) -> float:
+    """Macro-F1 on `test_data` of the design fitted, calibrated and thresholded on `train_data`
+    alone: how well a choice carries to news of another mix (CheckThat! train is 36 % SUBJ,
+    dev 52 %)."""
+    scores = out_of_fold(choice["design"], choice["param"], train_data, best)
+    _f1, t, o = choose_thresholds(calibrated_out_of_fold(scores, train_data), train_data)
+    score = fit_score(choice["design"], choice["param"], train_data, best)
+    cal = fit_calibration(scores, train_data)
+    from quiz.draft import _sigmoid
+    probabilities = [_sigmoid(cal[0] + sum(w * x for w, x in zip(cal[1:], [score(e), *e.voice_inputs]))) for e in test_data]
+    return macro_f1([e.label for e in test_data], decisions(probabilities, test_data, t, o))
 
 
 def embed_all(sentences: list[str], cache: Path | None):  # type: ignore[no-untyped-def]
@@ -386,6 +397,15 @@ def main() -> int:
     for name, result in results.items():
         print(f"  {result['cv_macro_f1']:.4f}  {name} (param {result['param']}, threshold {result['threshold']}, "
               f"overrule below {result['overrule_below']})")
+    if args.compare:
+        splits = {name: read_split(args.data, name) for name in ("train", "dev")}
+        embeddings = {name: embed_all([s for s, _ in rows_], args.cache) for name, rows_ in splits.items()}
+        data = {name: examples(rows_, embeddings[name]) for name, rows_ in splits.items()}
+        best = {"readable": results["readable"]["param"], "embedding": results["embedding"]["param"]}
+        print("the same designs fitted on one split, measured on the other (macro-F1):")
+        for name, result in results.items():
+            print(f"  {name:<9} train -> dev {transfer(result, data['train'], data['dev'], best):.4f}   "
+                  f"dev -> train {transfer(result, data['dev'], data['train'], best):.4f}")
     print(f"chosen: {choice['design']}; reliability on held-out folds (confidence, sentences, mean confidence, right):")
     for b, n, c, r in choice["reliability"]:
         print(f"  {b:<10} {n:>5} {c:>6.3f} {r:>6.3f}")

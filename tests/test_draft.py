@@ -47,10 +47,16 @@ SENTENCES = [
 
 
 def suggesters() -> list[Suggester]:
+    """Rules, the readable model, and the nlp model where its extra is installed."""
+    from quiz.draft import nlp_suggester
     found = [Suggester(rules_model())]
     model = trained_model()
     if model is not None:
         found.append(Suggester(model))
+    try:
+        found.append(nlp_suggester())
+    except ImportError:
+        pass   # the nlp extra's own tests below say how to install it
     return found
 
 
