@@ -60,16 +60,19 @@ def three_label_report(name: str, pairs: list[tuple[LabelledSentence, object]]) 
     n = len(pairs)
     same = sum(1 for g, s in pairs if s.label == g.settled.label)  # type: ignore[attr-defined]
     accepted = sum(1 for g, s in pairs if s.label in g.settled.defensible)  # type: ignore[attr-defined]
-    by_a = sum(1 for g, s in pairs if s.label in g.labeller_a.defensible)  # type: ignore[attr-defined]
-    by_b = sum(1 for g, s in pairs if s.label in g.labeller_b.defensible)  # type: ignore[attr-defined]
+    with_a = [(g.labeller_a, s) for g, s in pairs if g.labeller_a is not None]
+    with_b = [(g.labeller_b, s) for g, s in pairs if g.labeller_b is not None]
+    by_a = sum(1 for labelling, s in with_a if s.label in labelling.defensible)  # type: ignore[attr-defined]
+    by_b = sum(1 for labelling, s in with_b if s.label in labelling.defensible)  # type: ignore[attr-defined]
     by_either = sum(1 for g, s in pairs if s.label in g.defensible)  # type: ignore[attr-defined]
     steps = sum(1 for _g, s in pairs if step_named(s.why) == STEP_OF[s.label])  # type: ignore[attr-defined]
     binary = sum(1 for g, s in pairs if (s.label == "fact") == (g.settled.label == "fact"))  # type: ignore[attr-defined]
     print(f"\n{name}: {n} sentences")
     print(f"  three-label accuracy (= settled answer)     {same:>3}/{n}  {same / n:.0%}")
     print(f"  defensible (settled answer or its accept)   {accepted:>3}/{n}  {accepted / n:.0%}")
-    print(f"  defensible to labeller A / B / either       {by_a}/{n} {by_a / n:.0%}, {by_b}/{n} {by_b / n:.0%}, "
-          f"{by_either}/{n} {by_either / n:.0%}")
+    print(f"  defensible to labeller A / B / either       {by_a}/{len(with_a)} {by_a / max(1, len(with_a)):.0%}, "
+          f"{by_b}/{len(with_b)} {by_b / max(1, len(with_b)):.0%}, {by_either}/{n} {by_either / n:.0%}"
+          + ("" if len(with_b) == n else f"  ({n - len(with_b)} sentences not yet labelled by B)"))
     print(f"  fact vs. not fact right                     {binary:>3}/{n}  {binary / n:.0%}")
     print(f"  why names the step of its label             {steps:>3}/{n}")
     print("  confusion (rows: settled answer; columns: suggested)")
@@ -89,10 +92,10 @@ def three_label_report(name: str, pairs: list[tuple[LabelledSentence, object]]) 
             print(f"  {f'{low:.1f}-{min(high, 1.0):.1f}':<10} {k:>4} {mean:>6.2f} {right:>6.0%} {ok:>6.0%}")
 
 
-def leave_one_article_out(data: Path, use_nlp: bool, cache: Path | None) -> None:
-    corpus = read_corpus(CORPUS)
+def leave_one_article_out(data: Path, use_nlp: bool, cache: Path | None, folder: Path = CORPUS) -> None:
+    corpus = read_corpus(folder)
     if not corpus:
-        print(f"No labelled articles in {CORPUS}.")
+        print(f"No labelled articles in {folder}.")
         return
     print(f"Leave one article out over {len(corpus)} article(s): "
           + ", ".join(f"{a} ({len(s)})" for a, s in corpus.items()))
@@ -116,6 +119,12 @@ def leave_one_article_out(data: Path, use_nlp: bool, cache: Path | None) -> None
             results[f"{family} model"] += [(s, suggester.suggest(s.sentence)) for s in sentences]
     for name, pairs in results.items():
         three_label_report(name, pairs)
+        if len(corpus) > 1:
+            for article in corpus:
+                mine = [(g, s) for g, s in pairs if g.article == article]
+                same = sum(1 for g, s in mine if s.label == g.settled.label)  # type: ignore[attr-defined]
+                ok = sum(1 for g, s in mine if s.label in g.settled.defensible)  # type: ignore[attr-defined]
+                print(f"    {article}: same {same}/{len(mine)}, defensible {ok}/{len(mine)}")
 
 
 def benchmark_dev_test(data: Path) -> None:
@@ -154,6 +163,7 @@ def main() -> int:
     parser.add_argument("--nlp", action="store_true", help="also train and judge the nlp designs (the extra)")
     parser.add_argument("--cache", type=Path, default=None, help="embeddings cache (.npz, outside the repository)")
     parser.add_argument("--dev-test", action="store_true", help="measure the shipped models on dev_test (once)")
+    parser.add_argument("--corpus", type=Path, default=CORPUS, help="the folder of labelling files")
     args = parser.parse_args()
     if not (args.data / "train_en.tsv").exists():
         print(f"No CheckThat! data at {args.data}: nothing to measure.")
@@ -161,7 +171,7 @@ def main() -> int:
     if args.dev_test:
         benchmark_dev_test(args.data)
     else:
-        leave_one_article_out(args.data, args.nlp, args.cache)
+        leave_one_article_out(args.data, args.nlp, args.cache, args.corpus)
     return 0
 
 

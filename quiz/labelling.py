@@ -2,10 +2,11 @@
 
 Each row is one sentence as the set uses it, labelled twice, independently (`labeller_a`,
 `labeller_b`), then settled by DESIGN.md's steps (`settled`, `step`). A label may carry the
-second label its labeller found defensible: `opinion (+commentary)`. The files are the corpus
-`quiz draft` is judged on, article by article (benchmarks/draft_accuracy.py). Tab-separated,
-UTF-8, with a header row, read with quoting off (sentences may begin with a quotation mark).
-No Flask: the loader runs anywhere the set loader runs.
+second label its labeller found defensible: `opinion (+commentary)`; a labelling not done yet
+is left empty. The files are the corpus `quiz draft` is judged on, article by article
+(benchmarks/draft_accuracy.py). Tab-separated, UTF-8, a header row, CSV quoting as Python's
+`csv` module writes it (a field holding a straight double quote may be quoted, with inner
+quotes doubled). No Flask: the loader runs anywhere the set loader runs.
 """
 from __future__ import annotations
 
@@ -43,15 +44,19 @@ class LabelledSentence:
 
     article: str
     sentence: str
-    labeller_a: Labelling
-    labeller_b: Labelling
-    settled: Labelling          # the answer, and the label the set accepts beside it
+    labeller_a: Labelling | None    # None: not labelled yet
+    labeller_b: Labelling | None
+    settled: Labelling              # the answer, and the label the set accepts beside it
     step: int
 
     @property
     def defensible(self) -> frozenset[str]:
         """Every label either labeller, or the settlement, found defensible."""
-        return self.labeller_a.defensible | self.labeller_b.defensible | self.settled.defensible
+        found = set(self.settled.defensible)
+        for labelling in (self.labeller_a, self.labeller_b):
+            if labelling is not None:
+                found |= labelling.defensible
+        return frozenset(found)
 
 
 def parse_labelling(text: str) -> Labelling:
@@ -69,7 +74,7 @@ def read_labelling(path: Path) -> list[LabelledSentence]:
     article = path.stem
     rows: list[LabelledSentence] = []
     with open(path, encoding="utf-8-sig", newline="") as handle:
-        reader = csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
+        reader = csv.reader(handle, dialect="excel-tab")
         header = [h.strip().lower() for h in next(reader, [])]
         missing = [c for c in COLUMNS if c not in header]
         if missing:
@@ -83,7 +88,9 @@ def read_labelling(path: Path) -> list[LabelledSentence]:
                 raise LabellingError(f"{path}:{line}: {len(fields)} fields, expected {len(header)} "
                                      "(separate columns with tabs)")
             try:
-                a, b, settled = (parse_labelling(fields[at[c]]) for c in ("labeller_a", "labeller_b", "settled"))
+                a, b = (parse_labelling(fields[at[c]]) if fields[at[c]].strip() else None
+                        for c in ("labeller_a", "labeller_b"))
+                settled = parse_labelling(fields[at["settled"]])
             except ValueError as error:
                 raise LabellingError(f"{path}:{line}: {error}") from None
             step_text = fields[at["step"]].strip()

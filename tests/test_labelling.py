@@ -2,6 +2,7 @@
 the settlement, and says which line is wrong and how to fix it."""
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import pytest
@@ -65,7 +66,14 @@ def test_a_missing_column_is_named(tmp_path):
         read_labelling(path)
 
 
-def test_sentences_that_begin_with_a_quotation_mark_are_read_whole(tmp_path):
+def test_a_quoted_field_reads_back_as_csv_wrote_it_and_an_empty_labelling_is_not_done_yet(tmp_path):
     path = tmp_path / "quotes.tsv"
-    path.write_text(HEADER + '"We will win," she said.\tfact\tfact\tfact\t3\n', encoding="utf-8")
-    assert read_labelling(path)[0].sentence == '"We will win," she said.'
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, dialect="excel-tab", lineterminator="\n")
+        writer.writerow(["sentence", "labeller_a", "labeller_b", "settled", "step"])
+        writer.writerow(['"We will win," she said.', "fact", "", "fact", "3"])
+        writer.writerow(["It rained \u201cheavily\u201d.", "fact", "fact", "fact", "3"])
+    first, second = read_labelling(path)
+    assert first.sentence == '"We will win," she said.'
+    assert first.labeller_b is None and first.defensible == {"fact"}
+    assert second.sentence == "It rained \u201cheavily\u201d."
