@@ -11,7 +11,7 @@
    sentence, for the rules and the shipped readable and nlp models. dev_test is the local test
    split: touch it once, at the end; tune nothing against it.
 
-    .venv/bin/python benchmarks/draft_accuracy.py [--nlp] [--cache FILE] [--dev-test] [--data DIR]
+    .venv/bin/python benchmarks/draft_accuracy.py [--nlp] [--cache FILE] [--corpus DIR] [--dev-test] [--data DIR]
 
 Needs scikit-learn for the leave-one-article-out training. Exits 0 with a message when the
 data folder is absent.
