@@ -5,7 +5,7 @@ from datetime import timedelta
 from typing import Optional
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, abort, request
+from flask import Flask, Response, abort, current_app, request
 from werkzeug.routing import IntegerConverter
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
@@ -20,6 +20,7 @@ login_manager.login_message = None  # the login page says why on its own
 CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
                            "font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; "
                            "object-src 'none'; frame-ancestors 'none'")
+HSTS = "max-age=31536000"  # a year; no includeSubDomains: a school's other hosts are not ours to decide
 
 
 class BoundedInt(IntegerConverter):
@@ -69,6 +70,9 @@ def security_headers(response: Response) -> Response:
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "same-origin"
     response.headers["X-Frame-Options"] = "DENY"
+    if current_app.config.get("PREFER_HTTPS"):
+        # browsers then refuse plain http for this host for a year, so no first request leaks
+        response.headers["Strict-Transport-Security"] = HSTS
     if request.endpoint == "static":
         response.headers["Cache-Control"] = "public, max-age=3600"  # CSS and JS: not refetched per page
     else:

@@ -73,3 +73,15 @@ def test_secure_cookies_when_https_is_preferred(db_url, tmp_path):
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
     with app.app_context():
         db.engine.dispose()
+
+
+@pytest.mark.parametrize("https", [True, False])
+def test_strict_transport_security_is_sent_only_when_https_is_preferred(db_url, https):
+    from quiz import create_app
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": db_url, "SECRET_KEY": "x", "PREFER_HTTPS": https})
+    for url in ("/", "/login", "/healthz", "/no-such-page", "/static/quiz.css"):
+        header = app.test_client().get(url, base_url="https://localhost").headers.get("Strict-Transport-Security")
+        assert header == ("max-age=31536000" if https else None), url
+    with app.app_context():
+        db.engine.dispose()
