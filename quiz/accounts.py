@@ -15,11 +15,21 @@ from .db import inserted
 DEFAULT_HASH_METHOD = "scrypt:32768:8:1"  # Werkzeug's default: about 32 MiB and a fraction of a second
 
 
-def hash_password(password: str) -> str:
-    """A salted scrypt hash; PASSWORD_HASH_METHOD may lower its cost for tests only."""
-    method = current_app.config.get("PASSWORD_HASH_METHOD", DEFAULT_HASH_METHOD) if has_app_context() \
+def hash_method() -> str:
+    """Werkzeug's default scrypt cost; PASSWORD_HASH_METHOD may lower it for tests only."""
+    return current_app.config.get("PASSWORD_HASH_METHOD", DEFAULT_HASH_METHOD) if has_app_context() \
         else DEFAULT_HASH_METHOD
-    return generate_password_hash(password, method=method)
+
+
+def hash_password(password: str) -> str:
+    """A salted scrypt hash."""
+    return generate_password_hash(password, method=hash_method())
+
+
+def dummy_hash() -> str:
+    """A stored-hash look-alike with the real cost: checking a password against it costs one hash
+    (the digest itself never matches), as much as checking a real account's password."""
+    return f"{hash_method()}$not-a-real-salt${'0' * 128}"
 
 
 def normalise_username(username: str) -> str:
@@ -33,8 +43,8 @@ def find_user(session: Session, username: str) -> Optional[models.User]:
 def authenticate(session: Session, username: str, password: str) -> Optional[models.User]:
     user = find_user(session, username)
     if user is None:
-        # compare against a hash anyway, so that a wrong username takes as long as a wrong password
-        check_password_hash(hash_password("not a real password"), password)
+        # one hash either way, so that a wrong username takes as long as a wrong password
+        check_password_hash(dummy_hash(), password)
         return None
     return user if check_password_hash(user.password_hash, password) else None
 
