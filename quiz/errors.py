@@ -36,7 +36,8 @@ def wrong_method(_error):  # type: ignore[no-untyped-def]
 @bp.app_errorhandler(413)
 def too_large(_error):  # type: ignore[no-untyped-def]
     return render_template("errors/error.html", title=_("Too large"),
-                           reason=_("The file or form is larger than this site accepts (2 MB).")), 413
+                           reason=_("Nothing was saved: that was larger than this site accepts. A set file may be "
+                                    "at most 1 MB; make it smaller or split it into two sets.")), 413
 
 
 @bp.app_errorhandler(500)

@@ -11,6 +11,7 @@ from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
 from .db import db
+from .sets.loader import MAX_FILE_BYTES
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -20,6 +21,9 @@ login_manager.login_message = None  # the login page says why on its own
 CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
                            "font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; "
                            "object-src 'none'; frame-ancestors 'none'")
+FORM_LIMIT = 64 * 1024                          # any form a person types into
+UPLOAD_LIMIT = MAX_FILE_BYTES + FORM_LIMIT      # a set file at its limit, plus the form around it
+UPLOAD_ENDPOINTS = {"teach.sets"}
 HSTS = "max-age=31536000"  # a year; no includeSubDomains: a school's other hosts are not ours to decide
 
 
@@ -29,6 +33,15 @@ class BoundedInt(IntegerConverter):
     def __init__(self, url_map, *args, **kwargs):  # type: ignore[no-untyped-def]
         kwargs.setdefault("max", 2**31 - 1)
         super().__init__(url_map, *args, **kwargs)
+
+
+def refuse_oversized_requests() -> None:
+    """413 before a byte of an oversized body is read: Content-Length is checked first, and a body
+    sent without one (chunked) is cut off by Werkzeug at the same limit."""
+    limit = UPLOAD_LIMIT if request.endpoint in UPLOAD_ENDPOINTS else FORM_LIMIT
+    request.max_content_length = limit
+    if (request.content_length or 0) > limit:
+        abort(413)
 
 
 def refuse_malformed_forms() -> None:
@@ -42,6 +55,7 @@ def refuse_malformed_forms() -> None:
 
 def init_app(app: Flask) -> None:
     app.url_map.converters["int"] = BoundedInt
+    app.before_request(refuse_oversized_requests)  # before anything reads the body
     app.before_request(refuse_malformed_forms)  # before the CSRF check, which trips on such names
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -54,7 +68,6 @@ def init_app(app: Flask) -> None:
     # signed longer ago than this, so 12 hours without a request end the session server-side.
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=float(app.config.get("SESSION_IDLE_HOURS", 12)))
     app.config["SESSION_REFRESH_EACH_REQUEST"] = True
-    app.config.setdefault("MAX_CONTENT_LENGTH", 2 * 1024 * 1024)
     if app.config.get("PREFER_HTTPS"):
         app.config["PREFERRED_URL_SCHEME"] = "https"
     if app.config.get("TRUSTED_PROXIES"):

@@ -85,3 +85,67 @@ def test_strict_transport_security_is_sent_only_when_https_is_preferred(db_url, 
         assert header == ("max-age=31536000" if https else None), url
     with app.app_context():
         db.engine.dispose()
+
+
+class UnreadBody:
+    """A request body of `size` bytes that records how much of it the app reads."""
+
+    def __init__(self, size: int):
+        self.size, self.position, self.read_bytes = size, 0, 0
+
+    def tell(self) -> int:  # the test client measures the body by seeking to its end and back
+        return self.position
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        self.position = self.size + offset if whence == 2 else offset
+        return self.position
+
+    def read(self, n: int = -1) -> bytes:
+        left = self.size - self.position
+        n = left if n is None or n < 0 else min(n, left)
+        self.position += n
+        self.read_bytes += n
+        return b"a" * n
+
+    def readline(self, n: int = -1) -> bytes:
+        return self.read(n if n is not None and 0 <= n < 65536 else 65536)
+
+
+def refused_unread(client, url: str, size: int, content_type: str) -> None:
+    body = UnreadBody(size)
+    response = client.post(url, input_stream=body, content_length=size, content_type=content_type)
+    assert response.status_code == 413, (url, content_type)
+    page = response.get_data(as_text=True)
+    assert "larger than this site accepts" in page and "at most 1 MB" in page
+    assert body.read_bytes == 0, f"{body.read_bytes:,} bytes of the body were read before refusing it"
+
+
+FORM_TYPES = ["application/x-www-form-urlencoded", "multipart/form-data; boundary=xyz"]
+
+
+@pytest.mark.parametrize("content_type", FORM_TYPES)
+def test_an_oversized_anonymous_post_is_refused_before_its_body_is_read(app, content_type):
+    refused_unread(app.test_client(), "/login", 60 * 1024 * 1024, content_type)
+    refused_unread(app.test_client(), "/join", 100 * 1024, content_type)  # any form: 64 KiB is plenty
+
+
+def test_an_oversized_upload_is_refused_unread_and_a_file_at_the_limit_reaches_the_loader(app, make_class):
+    import io
+
+    from support import csrf_token
+
+    make_class()
+    teacher = app.test_client()
+    post_form(teacher, "/login", {"username": "teacher", "password": "teacher-password"})
+    refused_unread(teacher, "/teach/sets/", 50 * 1024 * 1024, FORM_TYPES[1])
+    # just over the set-file limit: the upload arrives and the loader says what is wrong, by line
+    big = b"format: 1\nid: big\n#" + b"x" * (1024 * 1024) + b"\n"
+    response = teacher.post("/teach/sets/", data={"csrf_token": csrf_token(teacher, "/teach/sets/"),
+                                                  "file": (io.BytesIO(big), "big.yaml")},
+                            content_type="multipart/form-data")
+    assert response.status_code == 422 and "(1 MiB)" in response.get_data(as_text=True)
+    # twice the limit: refused whole, with the friendly page
+    response = teacher.post("/teach/sets/", data={"csrf_token": csrf_token(teacher, "/teach/sets/"),
+                                                  "file": (io.BytesIO(big * 2), "big.yaml")},
+                            content_type="multipart/form-data")
+    assert response.status_code == 413 and "at most 1 MB" in response.get_data(as_text=True)
