@@ -663,3 +663,23 @@ def test_loading_every_fixture_is_fast(in_repo):
     start = time.process_time()
     check_paths([GOOD_DIR, BAD_DIR])
     assert time.process_time() - start < 2
+
+
+def test_direction_controls_in_set_text_are_refused_by_line_and_named_readably():
+    from support import SAMPLE_SET
+
+    override = "\u202e"
+    text = (SAMPLE_SET.replace("title: Sample set", f"title: Sample {override}tes", 1)
+            .replace('statement: "Putin met', f'statement: "Putin{override} met', 1)
+            .replace("feels staged, like a carefully choreographed performance.\n",
+                     "feels staged, like a carefully choreographed performance.\n      Second\u2067 line.\n", 1))
+    with pytest.raises(SetFileError) as caught:
+        load_set(text, "bidi.yaml")
+    lines = [str(p) for p in caught.value.problems]
+    control = "holds the invisible direction control U+{}, which can make text read in another order than it is written: remove it"
+    assert lines == ["bidi.yaml:3: title " + control.format("202E"),
+                     "bidi.yaml:9: article text " + control.format("2067"),
+                     "bidi.yaml:13: question met: statement " + control.format("202E")]
+    assert all(override not in line and "\u2067" not in line for line in lines)
+    # marks that only set a direction (U+200E, U+200F) are ordinary text
+    assert load_set(SAMPLE_SET.replace("title: Sample set", "title: Sample\u200f set", 1), "marks.yaml")

@@ -32,6 +32,9 @@ ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 LANGUAGE_PATTERN = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
 URL_PATTERN = re.compile(r"https?://[^\s/?#]+[^\s]*")
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
+# Invisible controls that reorder the text around them (embeddings, overrides, isolates): a
+# statement could show words in an order other than the one it holds, or spill onto the page.
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 # libyaml's parser when PyYAML has it (it reads the same YAML 1.1, several times faster)
 FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -102,8 +105,9 @@ def _line(node: Node) -> int:
 
 
 def one_line(message: str) -> str:
-    """A message that stays on one line, whatever the values it quotes hold."""
-    return message.replace("\r", "\\r").replace("\n", "\\n")
+    """A message that stays on one line and reads in order, whatever the values it quotes hold."""
+    message = message.replace("\r", "\\r").replace("\n", "\\n")
+    return BIDI_CONTROLS.sub(lambda found: f"\\u{ord(found.group()):04x}", message)
 
 
 def is_null(node: Node) -> bool:
@@ -169,6 +173,14 @@ class _Reader:
                 return None
             if len(value) > limit:
                 self.fault(node, f"{key} is {len(value):,} characters long; the limit is {limit:,}")
+                return None
+            control = BIDI_CONTROLS.search(value)
+            if control:
+                line = _line(node)
+                if node.style == "|":  # a literal block: its text starts on the next line, breaks kept
+                    line += 1 + value.count("\n", 0, control.start())
+                self.fault(line, f"{key} holds the invisible direction control U+{ord(control.group()):04X}, "
+                                 "which can make text read in another order than it is written: remove it")
                 return None
             return value
         if isinstance(node, ScalarNode):
