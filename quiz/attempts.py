@@ -65,11 +65,12 @@ def public_sets(session: Session) -> list[models.QuestionSet]:
 
 
 def may_see_set(session: Session, user: Optional[models.User], qset: models.QuestionSet) -> bool:
-    """Public sets for everyone; `classes` sets for instructors and learners assigned them."""
+    """Public sets for everyone; `classes` sets for instructors and learners assigned them; a
+    hidden set for its owner only."""
+    if qset.hidden:
+        return user is not None and qset.owner_id == user.id
     if user is not None and user.is_instructor:
         return True
-    if qset.hidden:
-        return False
     if qset.visibility == "public":
         return True
     return assignment_for(session, user, qset) is not None

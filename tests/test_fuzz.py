@@ -285,11 +285,12 @@ def changes_to_others(before: dict, after: dict, actor: Actor, endpoint: Optiona
             return attempt_row["user_id"] == me
         return attempt_row["user_id"] is None and attempt_row["practice_token"] == actor.practice_token
 
-    # By design any instructor may regrade a set (DESIGN.md: /teach/sets/<id>/ "regrade"): a regrade
-    # request may move answers of that set to its current version and re-score them, nothing more.
+    # The owner of a set may regrade it (DESIGN.md: /teach/sets/<id>/ "regrade (the set's owner
+    # only)"): that may move answers of the set to its current version and re-score them, nothing more.
     regraded = None
     if endpoint == "teach.regrade" and regraded_slug is not None and me is not None:
-        regraded = next((sid for sid, s in after["sets"].items() if s["row"]["slug"] == regraded_slug), None)
+        regraded = next((sid for sid, s in after["sets"].items()
+                         if s["row"]["slug"] == regraded_slug and s["row"]["owner_id"] == me), None)
     for aid, attempt in before["attempts"].items():
         if own(attempt["row"]):
             continue

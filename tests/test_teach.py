@@ -392,3 +392,59 @@ def test_a_far_date_stored_before_dates_were_bounded_is_shown_not_a_500(app, wor
     join_as(learner, "far-future")
     page = learner.get("/")
     assert page.status_code == 200 and "closes 9999-12-31 23:59 UTC" in page.get_data(as_text=True)
+
+
+def upload(client, text: str, name: str = "set.yaml"):
+    token = csrf_token(client, "/teach/sets/")
+    return client.post("/teach/sets/", data={"csrf_token": token, "file": (io.BytesIO(text.encode()), name)},
+                       content_type="multipart/form-data")
+
+
+def test_a_hidden_set_answers_404_to_every_other_instructor_and_only_owners_regrade(app, world):
+    owner = sign_in(app.test_client(), "teacher")
+    hidden = SAMPLE_SET.replace("id: sample", "id: mine\nvisibility: classes", 1).replace("title: Sample set",
+                                                                                         "title: Secret quiz")
+    shared = SAMPLE_SET.replace("id: sample", "id: shared\nvisibility: classes", 1)
+    assert upload(owner, hidden).headers["Location"] == "/teach/sets/mine/"
+    assert upload(owner, shared).headers["Location"] == "/teach/sets/shared/"
+    assert post_form(owner, "/teach/sets/mine/", {}, action="/teach/sets/mine/hide").status_code == 302
+    other = sign_in(app.test_client(), "stranger")
+    token = csrf_token(other, "/teach/")
+
+    def rows():  # what a second instructor might change or add
+        with app.app_context():
+            return (db.session.scalar(select(func.count(models.Attempt.id))),
+                    db.session.scalar(select(func.count(models.Assignment.id))),
+                    db.session.scalar(select(models.QuestionSet.hidden).where(models.QuestionSet.slug == "mine")),
+                    db.session.scalar(select(models.QuestionSet.title).where(models.QuestionSet.slug == "mine")))
+
+    before = rows()
+    assert "Secret quiz" not in other.get("/teach/sets/").get_data(as_text=True)
+    assert other.get("/teach/sets/mine/").status_code == 404
+    for action in ("regrade", "hide"):
+        assert other.post(f"/teach/sets/mine/{action}", data={"csrf_token": token}).status_code == 404, action
+    assert other.get("/sets/mine/").status_code == 404
+    assert other.post("/sets/mine/start", data={"csrf_token": token}).status_code == 404
+    assigned = other.post(f"/teach/classes/{world['other']}/assignments",
+                          data={"csrf_token": token, "set_id": "mine", "feedback": "immediate", "counts": "best"})
+    assert assigned.status_code == 302
+    assert "Secret quiz" not in other.get(f"/teach/classes/{world['other']}/").get_data(as_text=True)
+    assert upload(other, hidden.replace("Secret quiz", "Taken over")).status_code == 422
+    assert rows() == before
+    # the owner still sees, previews and regrades it
+    assert "Secret quiz" in owner.get("/teach/sets/").get_data(as_text=True)
+    assert owner.get("/teach/sets/mine/").status_code == 200 and owner.get("/sets/mine/").status_code == 200
+    assert post_form(owner, "/teach/sets/mine/", {}, action="/teach/sets/mine/regrade").status_code == 302
+    # a set that is not hidden is seen and assigned by every instructor, regraded by its owner only
+    assert other.get("/teach/sets/shared/").status_code == 200
+    assert "Regrade" not in other.get("/teach/sets/shared/").get_data(as_text=True)
+    assert other.post("/teach/sets/shared/regrade", data={"csrf_token": token}).status_code == 404
+    assert other.post(f"/teach/classes/{world['other']}/assignments",
+                      data={"csrf_token": token, "set_id": "shared", "feedback": "immediate",
+                            "counts": "best"}).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(func.count(models.Assignment.id))) == before[1] + 1
+    # a site set has no owner on the web: its regrade is `quiz regrade`
+    for client in (owner, other):
+        assert client.post("/teach/sets/sample/regrade", data={"csrf_token": token if client is other
+                                                               else csrf_token(owner, "/teach/")}).status_code == 404

@@ -14,7 +14,7 @@ from flask import (Blueprint, Response, abort, flash, redirect, render_template,
                    url_for)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.utils import secure_filename
 from wtforms.fields.choices import SelectChoice
@@ -59,12 +59,28 @@ def own_classroom_or_404(class_id: int) -> models.Classroom:
 
 
 def set_or_404(slug: str) -> models.QuestionSet:
+    """The one place that checks an instructor may see a set: every set except other
+    instructors' hidden ones."""
     if not ID_PATTERN.fullmatch(slug):
         abort(404)
     qset = db.session.scalar(select(models.QuestionSet).where(models.QuestionSet.slug == slug))
-    if qset is None:
+    if qset is None or (qset.hidden and qset.owner_id != current_user.id):
         abort(404)
     return qset
+
+
+def own_set_or_404(slug: str) -> models.QuestionSet:
+    """A set this instructor uploaded: only its owner hides or regrades it (site sets: `quiz regrade`)."""
+    qset = set_or_404(slug)
+    if qset.owner_id is None or qset.owner_id != current_user.id:
+        abort(404)
+    return qset
+
+
+def shared_sets():  # type: ignore[no-untyped-def]
+    """The sets this instructor sees: all but other instructors' hidden ones."""
+    return select(models.QuestionSet).where(
+        or_(models.QuestionSet.hidden.is_(False), models.QuestionSet.owner_id == current_user.id))
 
 
 def new_code(length: int = 8) -> str:
@@ -407,7 +423,7 @@ def sets():  # type: ignore[no-untyped-def]
     by_line: dict[int, list[str]] = {}
     for problem in problems:
         by_line.setdefault(problem.line, []).append(str(problem))
-    all_sets = db.session.scalars(select(models.QuestionSet).order_by(models.QuestionSet.title)).all()
+    all_sets = db.session.scalars(shared_sets().order_by(models.QuestionSet.title)).all()
     counts = dict(db.session.execute(select(models.Question.set_id, func.count()).where(
         models.Question.position.is_not(None)).group_by(models.Question.set_id)).all())
     versions = dict(db.session.execute(
@@ -437,11 +453,11 @@ def set_detail(slug: str):  # type: ignore[no-untyped-def]
 @bp.post("/sets/<slug>/regrade")
 @instructor_required
 def regrade(slug: str):  # type: ignore[no-untyped-def]
-    set_or_404(slug)
+    own_set_or_404(slug)
     if not ActionForm().validate_on_submit():
         abort(400)
     with writing():
-        moved, changed = regrade_set(db.session, set_or_404(slug))
+        moved, changed = regrade_set(db.session, own_set_or_404(slug))
         db.session.commit()
     flash(_("Regraded: %(moved)s answers to earlier versions with the same wording were checked against the "
             "current key; %(changed)s scores changed.", moved=moved, changed=changed), "info")
@@ -451,13 +467,12 @@ def regrade(slug: str):  # type: ignore[no-untyped-def]
 @bp.post("/sets/<slug>/hide")
 @instructor_required
 def hide_set(slug: str):  # type: ignore[no-untyped-def]
-    qset = set_or_404(slug)
-    if qset.owner_id != current_user.id:
-        abort(404)
+    own_set_or_404(slug)
     if ActionForm().validate_on_submit():
         with writing():
-            qset = set_or_404(slug)
+            qset = own_set_or_404(slug)
             qset.hidden = not qset.hidden
             db.session.commit()
-        flash(_("The set is hidden from learners.") if qset.hidden else _("The set is visible again."), "info")
+        flash(_("The set is hidden: only you see it, and learners no longer can.") if qset.hidden
+              else _("The set is visible again."), "info")
     return redirect(url_for("teach.set_detail", slug=slug))
