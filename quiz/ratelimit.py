@@ -1,14 +1,27 @@
-"""Sign-in limits: strict per account, loose per address (a whole school shares one address).
+"""Sign-in limits that slow attackers down and lock no innocent person out (OWASP's advice).
 
-Only failed attempts count, so a class signing in together is never locked out. Counters live
-where every app server sees them: in Redis when RATELIMIT_STORAGE_URI names it (any storage
-URI of the `limits` library works), otherwise in the app's own database (`rate_limits`, one
-atomic upsert per failure).
+- Wrong passwords are counted per (account, address) pair: after 10 in 15 minutes that pair
+  waits, told in words for how long. The right password from another address still works, and
+  a classmate on the same school network is not affected.
+- An account under attack from many addresses, or an address trying many accounts (a school
+  behind one NAT address: one attacker among many learners), is slowed, never locked: every
+  check of that account's password, or from that address, waits a moment first.
+- A try is counted *before* the password is checked, in one atomic increment (an upsert with
+  RETURNING in the database, INCR in Redis), so 40 tries at once check at most 10 passwords.
+
+Counters are keyed by an HMAC (with SECRET_KEY) of the normalised username and of the address,
+so they name no one, and an erased learner leaves nothing readable behind. They live where every
+app server sees them: in Redis when RATELIMIT_STORAGE_URI names it (any storage URI of the
+`limits` library works), otherwise in the app's own database (`rate_limits`).
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
+import math
 import random
 import time
+from time import sleep
 from typing import Any
 
 from flask import Flask, current_app
@@ -22,9 +35,11 @@ from sqlalchemy.engine import Engine
 
 from .models import RateLimit
 
-ACCOUNT_LIMIT = parse("10 per 15 minutes")    # failed sign-ins or reset codes per username
-ADDRESS_LIMIT = parse("300 per 15 minutes")   # failures per address: a school behind one address
-JOIN_LIMIT = parse("200 per hour")            # new accounts per address
+SIGN_IN_PAIR = parse("10 per 15 minutes")      # wrong passwords (or reset codes) for one account from one address
+SIGN_IN_ACCOUNT = parse("10 per 15 minutes")   # wrong passwords for one account from anywhere: then slowed
+SIGN_IN_ADDRESS = parse("300 per 15 minutes")  # wrong passwords from one address: then slowed
+JOIN_LIMIT = parse("200 per hour")             # new accounts per address
+SLOW_DOWN_SECONDS = 1.0                        # the wait before each check while slowed
 
 rate_limits = RateLimit.__table__
 
@@ -88,17 +103,39 @@ class DatabaseStorage(Storage):
 
 
 class Limits:
-    """The app's limits: ask `allowed` before checking a password, `failed` after a miss."""
+    """The app's counters. `reserve` before an attempt; `failed`/`release` after a sign-in."""
 
-    def __init__(self, storage: Storage):
+    def __init__(self, storage: Storage, secret: str):
         self.storage = storage
         self.window = FixedWindowRateLimiter(storage)
+        self.secret = secret.encode()
 
-    def allowed(self, item: RateLimitItem, scope: str, key: str) -> bool:
-        return self.window.test(item, scope, key.lower())
+    def key(self, *parts: str) -> str:
+        """A keyed hash of usernames and addresses: a counter's key names no one."""
+        return hmac.new(self.secret, "\x00".join(parts).encode(), hashlib.sha256).hexdigest()
 
-    def hit(self, item: RateLimitItem, scope: str, key: str) -> None:
-        self.window.hit(item, scope, key.lower())
+    def reserve(self, item: RateLimitItem, scope: str, *parts: str) -> int:
+        """Counts one try before it is made, atomically: 0 if it may go ahead, else the seconds
+        until it may."""
+        key = self.key(*parts)
+        if self.window.hit(item, scope, key):
+            return 0
+        return max(1, math.ceil(self.window.get_window_stats(item, scope, key).reset_time - time.time()))
+
+    def release(self, item: RateLimitItem, scope: str, *parts: str) -> None:
+        """Forgets a pair's count: the person just proved they know the password."""
+        self.window.clear(item, scope, self.key(*parts))
+
+    def slow_down(self, username: str, address: str) -> None:
+        """Waits a moment before a password check when the account or the address is under attack."""
+        if (not self.window.test(SIGN_IN_ACCOUNT, "sign-in-account", self.key(username))
+                or not self.window.test(SIGN_IN_ADDRESS, "sign-in-address", self.key(address))):
+            sleep(SLOW_DOWN_SECONDS)
+
+    def failed(self, username: str, address: str) -> None:
+        """Counts a wrong password against the account and the address (the pair counted already)."""
+        self.window.hit(SIGN_IN_ACCOUNT, "sign-in-account", self.key(username))
+        self.window.hit(SIGN_IN_ADDRESS, "sign-in-address", self.key(address))
 
 
 def init_app(app: Flask) -> None:
@@ -110,7 +147,7 @@ def init_app(app: Flask) -> None:
 
         with app.app_context():
             storage = DatabaseStorage(db.engine)
-    app.extensions["quiz_limits"] = Limits(storage)
+    app.extensions["quiz_limits"] = Limits(storage, app.config["SECRET_KEY"])
 
 
 def limits() -> Limits:

@@ -1,13 +1,16 @@
 """Routes: /login, /logout, /join, /account."""
 from __future__ import annotations
 
+import math
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
 from .. import accounts
 from ..db import db, writing
-from ..ratelimit import ACCOUNT_LIMIT, ADDRESS_LIMIT, JOIN_LIMIT, limits
+from ..ratelimit import JOIN_LIMIT, SIGN_IN_PAIR, limits
 from ..security import safe_next
 from .forms import JoinCodeForm, JoinForm, LoginForm, PasswordForm, ResetForm, TimezoneForm
 
@@ -21,25 +24,29 @@ def sign_in(user) -> None:  # type: ignore[no-untyped-def]
     session.permanent = True
 
 
+def wait_in_words(seconds: int) -> str:
+    minutes = math.ceil(seconds / 60)
+    return ngettext("Try again in %(num)d minute.", "Try again in %(num)d minutes.", minutes)
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():  # type: ignore[no-untyped-def]
     form = LoginForm()
     if form.validate_on_submit():
-        username, address = (form.username.data or "").strip(), request.remote_addr or "-"
-        if not limits().allowed(ACCOUNT_LIMIT, "login-account", username):
-            flash(_("Too many wrong passwords for this account. Wait 15 minutes and try again, or ask your "
-                    "teacher for a reset code."), "error")
-            return render_template("auth/login.html", form=form), 429
-        if not limits().allowed(ADDRESS_LIMIT, "login-address", address):
-            flash(_("Too many failed sign-ins from this network. Wait 15 minutes and try again."), "error")
-            return render_template("auth/login.html", form=form), 429
+        username, address = accounts.normalise_username(form.username.data or ""), request.remote_addr or "-"
+        wait = limits().reserve(SIGN_IN_PAIR, "sign-in", username, address)
+        if wait:
+            flash(_("Too many wrong passwords for this account from this device or network.") + " "
+                  + wait_in_words(wait) + " " + _("Or ask your teacher for a reset code."), "error")
+            return render_template("auth/login.html", form=form), 429, {"Retry-After": str(wait)}
+        limits().slow_down(username, address)
         user = accounts.authenticate(db.session, username, form.password.data or "")
         if user is None:
-            limits().hit(ACCOUNT_LIMIT, "login-account", username)
-            limits().hit(ADDRESS_LIMIT, "login-address", address)
+            limits().failed(username, address)
             flash(_("That username and password do not match. Check both and try again, or ask your "
                     "teacher to reset your password."), "error")
         else:
+            limits().release(SIGN_IN_PAIR, "sign-in", username, address)
             target = safe_next(request.args.get("next"))
             sign_in(user)
             return redirect(target or url_for("teach.home" if user.is_instructor else "learn.index"))
@@ -72,11 +79,12 @@ def join():  # type: ignore[no-untyped-def]
         address = request.remote_addr or "-"
         if not signed_in:
             # counted before the write transaction: the counter may live in this same database
-            if not limits().allowed(JOIN_LIMIT, "join-address", address):
-                form.username.errors.append(_("Too many new accounts from this network in the last hour. "
-                                              "Wait a while and try again."))
-                return render_template("auth/join.html", form=form, signed_in=signed_in), 429
-            limits().hit(JOIN_LIMIT, "join-address", address)
+            wait = limits().reserve(JOIN_LIMIT, "join", address)
+            if wait:
+                form.username.errors.append(_("Too many new accounts from this network in the last hour.") + " "
+                                            + wait_in_words(wait))
+                return render_template("auth/join.html", form=form, signed_in=signed_in), 429, \
+                    {"Retry-After": str(wait)}
         with writing():
             classroom = accounts.classroom_by_code(db.session, form.code.data or "")
             if classroom is None:
@@ -163,10 +171,12 @@ def reset():  # type: ignore[no-untyped-def]
     """A learner sets a new password with the one-time code their teacher made."""
     form = ResetForm()
     if form.validate_on_submit():
-        username = (form.username.data or "").strip()
-        if not limits().allowed(ACCOUNT_LIMIT, "reset-account", username):
-            flash(_("Too many wrong codes for this account. Wait 15 minutes, then try again."), "error")
-            return render_template("auth/reset.html", form=form), 429
+        username, address = accounts.normalise_username(form.username.data or ""), request.remote_addr or "-"
+        wait = limits().reserve(SIGN_IN_PAIR, "reset", username, address)
+        if wait:
+            flash(_("Too many wrong codes for this account from this device or network.") + " " + wait_in_words(wait),
+                  "error")
+            return render_template("auth/reset.html", form=form), 429, {"Retry-After": str(wait)}
         with writing():
             user = accounts.use_reset_code(db.session, form.username.data or "", form.code.data or "",
                                            form.password.data or "")
@@ -176,8 +186,8 @@ def reset():  # type: ignore[no-untyped-def]
                                           "already or older than 24 hours. Ask your teacher for a new one."))
             else:
                 db.session.commit()
+                limits().release(SIGN_IN_PAIR, "reset", username, address)
                 sign_in(user)
                 flash(_("Your new password is set."), "info")
                 return redirect(url_for("learn.index"))
-        limits().hit(ACCOUNT_LIMIT, "reset-account", username)
     return render_template("auth/reset.html", form=form)

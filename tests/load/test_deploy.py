@@ -57,7 +57,7 @@ def test_two_servers_share_answers_sessions_and_limits(world, tmp_path, counters
             visits = list(pool.map(visit, range(LEARNERS)))
         assert not [s for v in visits for s in v.statuses if s >= 500]
 
-        # ten wrong passwords spread over both servers lock the account on both
+        # ten wrong passwords from one address, spread over both servers, stop that address on both
         guesser = Learner(one.url)
         for attempt in range(10):
             assert guesser.login("pair000", "wrong-password", base=servers[attempt % 2]).status == 200
