@@ -319,12 +319,14 @@ def export_command(class_id: int, kind: str, output: str | None) -> None:
     classroom = db.session.get(models.Classroom, class_id)
     if classroom is None:
         raise click.ClickException(f"no class has the id {class_id}")
-    text = (exports.results_csv if kind == "results" else exports.responses_csv)(db.session, classroom)
+    chunks = (exports.results_csv if kind == "results" else exports.responses_csv)(db.session, classroom)
     if output:
-        Path(output).write_text(text, encoding="utf-8", newline="")
+        with open(output, "w", encoding="utf-8", newline="") as out:
+            out.writelines(chunks)
         click.echo(f"Wrote {output}.", err=True)
     else:
-        click.echo(text, nl=False)
+        for chunk in chunks:
+            click.echo(chunk, nl=False)
 
 
 @click.group("learner")

@@ -1,9 +1,10 @@
-"""The CSV exports of a class, for the web and `quiz export`: safe to open in a spreadsheet."""
+"""The CSV exports of a class, for the web and `quiz export`: safe to open in a spreadsheet, and
+streamed (rows fetched and written in batches) so memory stays flat whatever the class's size."""
 from __future__ import annotations
 
 import csv
 import io
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -15,6 +16,7 @@ from .views_time import iso
 RESULTS_HEADER = ["class", "learner", "set", "attempt", "started", "finished", "score", "points", "possible"]
 RESPONSES_HEADER = ["learner", "set", "question", "version", "type", "given answer", "right answer", "score", "time"]
 DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
+BATCH = 1000  # rows fetched from the database (a server-side cursor on PostgreSQL) and written at a time
 
 
 def neutralise(value: Any) -> str:
@@ -23,14 +25,23 @@ def neutralise(value: Any) -> str:
     return "'" + text if text.startswith(DANGEROUS_START) else text
 
 
-def to_csv(header: list[str], rows: Iterable[list[Any]]) -> str:
-    """UTF-8 CSV with a byte-order mark (Excel reads accents right) and CRLF line ends."""
+def csv_chunks(header: list[str], rows: Iterable[list[Any]]) -> Iterator[str]:
+    """UTF-8 CSV with a byte-order mark (Excel reads accents right) and CRLF line ends, given
+    out header first, then `BATCH` rows at a time as the rows come, so an export of any size needs little memory."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
+    out.write("\ufeff")
     writer.writerow(header)
-    for row in rows:
+    yield out.getvalue()  # at once, before the database has sent a row
+    out.seek(0)
+    out.truncate()
+    for number, row in enumerate(rows, start=1):
         writer.writerow([neutralise(v) for v in row])
-    return "\ufeff" + out.getvalue()
+        if number % BATCH == 0:
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue()
 
 
 def right_answer(version: models.QuestionVersion) -> str:
@@ -50,7 +61,7 @@ def active_learners(classroom: models.Classroom):
                                                     models.Membership.removed_at.is_(None)))
 
 
-def results_rows(session: Session, classroom: models.Classroom) -> list[list[Any]]:
+def results_rows(session: Session, classroom: models.Classroom) -> Iterator[list[Any]]:
     """One row per learner x attempt at the class's assignments, numbered per learner and set."""
     number = func.row_number().over(partition_by=(models.Attempt.user_id, models.Attempt.assignment_id),
                                     order_by=(models.Attempt.started_at, models.Attempt.id))
@@ -61,19 +72,23 @@ def results_rows(session: Session, classroom: models.Classroom) -> list[list[Any
         .join(models.Assignment, models.Assignment.id == models.Attempt.assignment_id)
         .join(models.QuestionSet, models.QuestionSet.id == models.Assignment.set_id)
         .where(models.Assignment.classroom_id == classroom.id, models.Attempt.user_id.in_(active_learners(classroom)))
-        .order_by(models.User.username, models.QuestionSet.slug, models.Attempt.started_at, models.Attempt.id))
-    out = []
+        .order_by(models.User.username, models.QuestionSet.slug, models.Attempt.started_at, models.Attempt.id)
+        .execution_options(yield_per=BATCH))
+    name = classroom.name
     for username, slug, n, started, finished, points, possible in rows:
         shown = f"{percent(points or 0, possible)}%" if finished and possible else ""
-        out.append([classroom.name, username, slug, n, iso(started), iso(finished), shown,
-                    "" if points is None else round(points, 4), possible])
-    return out
+        yield [name, username, slug, n, iso(started), iso(finished), shown,
+               "" if points is None else round(points, 4), possible]
 
 
-def responses_rows(session: Session, classroom: models.Classroom) -> list[list[Any]]:
+def responses_rows(session: Session, classroom: models.Classroom) -> Iterator[list[Any]]:
     """One row per answer given at the class's assignments."""
+    assigned = select(models.Assignment.set_id).where(models.Assignment.classroom_id == classroom.id)
+    versions = {version.id: (version.number, version.type, right_answer(version)) for version in session.scalars(
+        select(models.QuestionVersion).join(models.Question, models.Question.id == models.QuestionVersion.question_id)
+        .where(models.Question.set_id.in_(assigned)))}
     rows = session.execute(
-        select(models.User.username, models.QuestionSet.slug, models.Question.key, models.QuestionVersion,
+        select(models.User.username, models.QuestionSet.slug, models.Question.key, models.AttemptItem.version_id,
                models.Answer.response_text, models.Answer.points, models.Answer.answered_at)
         .select_from(models.Answer)
         .join(models.AttemptItem, models.AttemptItem.id == models.Answer.item_id)
@@ -84,14 +99,16 @@ def responses_rows(session: Session, classroom: models.Classroom) -> list[list[A
         .join(models.QuestionVersion, models.QuestionVersion.id == models.AttemptItem.version_id)
         .join(models.Question, models.Question.id == models.QuestionVersion.question_id)
         .where(models.Assignment.classroom_id == classroom.id, models.Attempt.user_id.in_(active_learners(classroom)))
-        .order_by(models.User.username, models.QuestionSet.slug, models.Attempt.id, models.AttemptItem.position))
-    return [[username, slug, key, version.number, version.type, given, right_answer(version), round(points, 4),
-             iso(answered)] for username, slug, key, version, given, points, answered in rows]
+        .order_by(models.User.username, models.QuestionSet.slug, models.Attempt.id, models.AttemptItem.position)
+        .execution_options(yield_per=BATCH))
+    for username, slug, key, version_id, given, points, answered in rows:
+        number, kind, right = versions[version_id]
+        yield [username, slug, key, number, kind, given, right, round(points, 4), iso(answered)]
 
 
-def results_csv(session: Session, classroom: models.Classroom) -> str:
-    return to_csv(RESULTS_HEADER, results_rows(session, classroom))
+def results_csv(session: Session, classroom: models.Classroom) -> Iterator[str]:
+    return csv_chunks(RESULTS_HEADER, results_rows(session, classroom))
 
 
-def responses_csv(session: Session, classroom: models.Classroom) -> str:
-    return to_csv(RESPONSES_HEADER, responses_rows(session, classroom))
+def responses_csv(session: Session, classroom: models.Classroom) -> Iterator[str]:
+    return csv_chunks(RESPONSES_HEADER, responses_rows(session, classroom))

@@ -8,10 +8,10 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timezone
 from functools import wraps
-from typing import Callable, Optional
+from typing import Callable, Iterator, Optional
 
 from flask import (Blueprint, Response, abort, flash, redirect, render_template, request, session,
-                   url_for)
+                   stream_with_context, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
@@ -359,8 +359,9 @@ def set_report(class_id: int, slug: str):  # type: ignore[no-untyped-def]
                            labels=labels, plural=service.plural)
 
 
-def csv_response(text: str, name: str) -> Response:
-    return Response(text, mimetype="text/csv", headers={
+def csv_response(chunks: Iterator[str], name: str) -> Response:
+    """A CSV download sent as it is written: the first bytes leave before the last rows are read."""
+    return Response(stream_with_context(chunk.encode("utf-8") for chunk in chunks), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="{name}"', "Content-Type": "text/csv; charset=utf-8"})
 
 
