@@ -155,6 +155,35 @@ questions:
     assert "&lt;b&gt;Step 3&lt;/b&gt;" in client.get(url + "?q=0").get_data(as_text=True)
 
 
+def test_set_text_stored_with_direction_controls_is_isolated_where_it_sits_beside_page_text(client, app,
+                                                                                           sample_set):
+    """The loader refuses U+202A-202E and U+2066-2069 now; a set stored before that still cannot
+    turn the page text around it backwards: inline set text is shown inside <bdi>."""
+    override = "\u202e"
+    with app.app_context():
+        qset = db.session.scalar(select(models.QuestionSet).where(models.QuestionSet.slug == "sample"))
+        qset.title = f"Sample {override}set"
+        qset.source = {"headline": f"Putin {override}says"}
+        for question in qset.current_questions:
+            version = question.current
+            asked = dict(version.asked)
+            if asked["type"] == "choice":
+                asked["options"] = [f"{override}{text}" for text in asked["options"]]
+            if asked["type"] == "sort":
+                asked["items"] = [dict(item, text=f"{override}{item['text']}") for item in asked["items"]]
+            version.asked = asked
+        db.session.commit()
+    assert f"<bdi>Sample {override}set</bdi>" in client.get("/").get_data(as_text=True)
+    assert f"<bdi>Putin {override}says</bdi>" in client.get("/sets/sample/").get_data(as_text=True)
+    url = start(client)
+    answer(client, url, 0, label="fact")
+    choice = client.get(url).get_data(as_text=True)
+    assert choice.count(f"</span> <bdi>{override}") == 2  # both options
+    answer(client, url, 1, option="a")
+    answer(client, url, 2, word=["3"])
+    sort = client.get(url).get_data(as_text=True)
+    assert sort.count(f"<bdi>{override}") == 2 and "Sentence 1: <bdi>" in sort
+
 @pytest.mark.parametrize("path", ["/", "/login", "/join", "/sets/sample/", "/nowhere"])
 def test_every_page_sends_a_strict_content_security_policy(client, sample_set, path):
     response = client.get(path)
