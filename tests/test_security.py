@@ -91,8 +91,8 @@ def test_strict_transport_security_is_sent_only_when_https_is_preferred(db_url, 
 class UnreadBody:
     """A request body of `size` bytes that records how much of it the app reads."""
 
-    def __init__(self, size: int):
-        self.size, self.position, self.read_bytes = size, 0, 0
+    def __init__(self, size: int, start: bytes = b""):
+        self.size, self.position, self.read_bytes, self.start = size, 0, 0, start
 
     def tell(self) -> int:  # the test client measures the body by seeking to its end and back
         return self.position
@@ -104,9 +104,10 @@ class UnreadBody:
     def read(self, n: int = -1) -> bytes:
         left = self.size - self.position
         n = left if n is None or n < 0 else min(n, left)
+        data = (self.start[self.position:self.position + n] + b"a" * n)[:n]
         self.position += n
         self.read_bytes += n
-        return b"a" * n
+        return data
 
     def readline(self, n: int = -1) -> bytes:
         return self.read(n if n is not None and 0 <= n < 65536 else 65536)
@@ -150,3 +151,17 @@ def test_an_oversized_upload_is_refused_unread_and_a_file_at_the_limit_reaches_t
                                                   "file": (io.BytesIO(big * 2), "big.yaml")},
                             content_type="multipart/form-data")
     assert response.status_code == 413 and "at most 1 MB" in response.get_data(as_text=True)
+
+
+def test_an_oversized_body_sent_without_a_length_is_cut_off_at_the_limit(app):
+    """Chunked uploads carry no Content-Length: the body is read only up to the form limit."""
+    from werkzeug.test import EnvironBuilder
+
+    environ = EnvironBuilder(path="/login", method="POST", content_type=FORM_TYPES[1]).get_environ()
+    part = b'--xyz\r\nContent-Disposition: form-data; name="file"; filename="big.yaml"\r\n\r\n'
+    body = UnreadBody(60 * 1024 * 1024, start=part)
+    environ.pop("CONTENT_LENGTH", None)
+    environ.update({"wsgi.input": body, "wsgi.input_terminated": True})  # as gunicorn sets for chunked bodies
+    response = app.test_client().open(environ)
+    assert response.status_code == 413 and "larger than this site accepts" in response.get_data(as_text=True)
+    assert body.read_bytes <= 64 * 1024, f"{body.read_bytes:,} bytes read"
