@@ -84,7 +84,7 @@ def security_headers(response: Response) -> Response:
     response.headers["Referrer-Policy"] = "same-origin"
     response.headers["X-Frame-Options"] = "DENY"
     if current_app.config.get("PREFER_HTTPS"):
-        # browsers then refuse plain http for this host for a year, so no first request leaks
+        # browsers then use only https for this host for a year: no later visit starts on plain http
         response.headers["Strict-Transport-Security"] = HSTS
     if request.endpoint == "static":
         response.headers["Cache-Control"] = "public, max-age=3600"  # CSS and JS: not refetched per page

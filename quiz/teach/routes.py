@@ -72,7 +72,7 @@ def set_or_404(slug: str) -> models.QuestionSet:
 def own_set_or_404(slug: str) -> models.QuestionSet:
     """A set this instructor uploaded: only its owner hides or regrades it (site sets: `quiz regrade`)."""
     qset = set_or_404(slug)
-    if qset.owner_id is None or qset.owner_id != current_user.id:
+    if qset.owner_id != current_user.id:  # a site set has no owner
         abort(404)
     return qset
 
