@@ -23,7 +23,9 @@ CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'se
                            "object-src 'none'; frame-ancestors 'none'")
 FORM_LIMIT = 64 * 1024                          # any form a person types into
 UPLOAD_LIMIT = MAX_FILE_BYTES + FORM_LIMIT      # a set file at its limit, plus the form around it
-UPLOAD_ENDPOINTS = {"teach.sets"}
+# Set-file uploads, and pasted articles (100,000 characters, each up to 9 bytes once form-encoded):
+# large enough that their own forms, not a 413, say what is too long.
+UPLOAD_ENDPOINTS = {"teach.sets", "teach.draft"}
 HSTS = "max-age=31536000"  # a year; no includeSubDomains: a school's other hosts are not ours to decide
 
 
@@ -39,7 +41,7 @@ def refuse_oversized_requests() -> None:
     """413 before a byte of an oversized body is read: Content-Length is checked first, and a body
     sent without one (chunked) is cut off by Werkzeug at the same limit."""
     limit = UPLOAD_LIMIT if request.endpoint in UPLOAD_ENDPOINTS else FORM_LIMIT
-    request.max_content_length = limit
+    request.max_content_length = request.max_form_memory_size = limit
     if (request.content_length or 0) > limit:
         abort(413)
 

@@ -77,3 +77,13 @@ def test_learners_and_strangers_cannot_draft(app):
                                                    "draft-licence": "y"}).status_code == 404
     anonymous = app.test_client().get("/teach/sets/draft")
     assert anonymous.status_code == 302 and re.search(r"/login", anonymous.headers["Location"])
+
+
+def test_an_article_over_the_limit_gets_the_forms_own_message_not_a_413(app):
+    client = teacher(app)
+    token = csrf_token(client, "/teach/sets/")
+    too_long = "\u2019" * 100_001  # 900 KB once form-encoded: the size limit must not answer first
+    response = client.post("/teach/sets/draft", data={"draft-csrf_token": token, "draft-article": too_long,
+                                                      "draft-licence": "y"})
+    assert response.status_code == 422
+    assert "An article holds at most 100,000 characters" in response.get_data(as_text=True)
