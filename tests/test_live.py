@@ -172,7 +172,7 @@ def test_a_live_session_from_start_to_summary(app, sample_set, make_class):
     on_projector = re.findall(r"<li>(Putin met U\.S\. envoys\.|This whole thing feels staged\.)</li>",
                               page(teacher, projector))
     for client in (ana, ben, cas):
-        on_phone = re.findall(r'<span class="letter">\w\.</span> ([^<]+)</label>', page(client, follow))
+        on_phone = re.findall(r'<span class="letter">\w\.</span> <bdi>([^<]+)</bdi></label>', page(client, follow))
         assert on_phone == on_projector and len(on_phone) == 2
     for client, option in ((ana, "a"), (ben, "b"), (cas, "a")):
         answer(client, follow, 1, option=option)
