@@ -6,6 +6,7 @@ hourly in each server process after a response has gone out (no cron, no `quiz s
 """
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -21,7 +22,7 @@ def practice_attempts(app, days_old: float) -> int:
     with app.app_context():
         import_paths(db.session, [str(ROOT / "questions")])
         set_id = db.session.scalar(select(models.QuestionSet.id).limit(1))
-        attempt = models.Attempt(set_id=set_id, practice_token="x" * 32, feedback="immediate", possible=1,
+        attempt = models.Attempt(set_id=set_id, practice_token=secrets.token_hex(16), feedback="immediate", possible=1,
                                  started_at=models.utcnow() - timedelta(days=days_old))
         db.session.add(attempt)
         db.session.commit()
