@@ -390,17 +390,3 @@ def learner_attempts(session: Session, user: models.User) -> list[models.Attempt
                                          .selectinload(models.QuestionVersion.question)
                                          .selectinload(models.Question.question_set))
                                 .order_by(models.Attempt.started_at, models.Attempt.id)))
-
-
-
-
-def right_response(question: Question) -> Any:
-    """The response that scores full marks, to preview a question with its answer."""
-    if question.type == "label":
-        return question.answer
-    if question.type == "choice":
-        return list(question.answer)
-    if question.type == "spot":
-        from .scoring import spot_answer_words
-        return sorted(spot_answer_words(question.statement, tuple(question.answer)))
-    return [item.answer for item in question.items]

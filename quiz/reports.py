@@ -17,8 +17,10 @@ from sqlalchemy.orm import Session
 from . import models
 from .scoring import percent
 
-MIN_FOR_DISCRIMINATION = 5
-MIN_FOR_RELIABILITY = 3
+# One minimum for every statistic that needs a spread of learners (discrimination, KR-20):
+# below it a figure says more about chance than about the questions, so it is withheld.
+MIN_LEARNERS = 5
+MIN_FOR_DISCRIMINATION = MIN_FOR_RELIABILITY = MIN_LEARNERS
 
 
 # -- the maths (no database) -------------------------------------------------------------------

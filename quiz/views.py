@@ -1,12 +1,13 @@
 """What every page shares: translations, time display, template helpers, the health check."""
 from __future__ import annotations
 
+import re
 import threading
 import time
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import Flask, current_app
+from flask import Flask, current_app, send_from_directory
 from flask_babel import Babel, get_locale
 from flask_login import current_user
 from sqlalchemy import text
@@ -26,12 +27,15 @@ def init_app(app: Flask) -> None:
     app.static_folder = str(PACKAGE_DIR / "static")
     app.jinja_env.filters["localtime"] = localtime
     app.jinja_env.filters["percent"] = lambda ratio: percent(ratio or 0, 1)
+    app.jinja_env.filters["points"] = shown_points
     app.jinja_env.globals.update(marked_segments=marked_segments, word_segments=word_segments, get_locale=get_locale,
-                                 letters="abcdefghijklmnopqrstuvwxyz")
+                                 letters="abcdefghijklmnopqrstuvwxyz", spot_tokens=spot_tokens,
+                                 label_class=label_class, label_letter=label_letter)
     app.add_url_rule("/healthz", "healthz", healthz)
     app.config.setdefault("PURGE_EVERY_SECONDS", 3600)
     app.extensions["quiz_purge"] = {"due": 0.0, "lock": threading.Lock()}
     app.after_request(purge_now_and_then)
+    app.add_url_rule("/favicon.ico", "favicon", favicon)
 
 
 def available_locales() -> list[str]:
@@ -108,6 +112,58 @@ def purge_now_and_then(response):  # type: ignore[no-untyped-def]
 
     response.call_on_close(purge)
     return response
+
+
+# Each standard label has its own colour (quiz.css) and letter, used alike on every page.
+LABEL_LETTERS = {"fact": "F", "commentary": "C", "opinion": "O"}
+
+
+def label_class(key: str) -> str:
+    """The CSS class giving a label its colour: a set's own labels share a neutral one."""
+    return f"label-{key}" if key in LABEL_LETTERS else "label-other"
+
+
+def label_letter(key: str, name: str = "") -> str:
+    """The letter drawn beside a label's name, so colour is never the only sign."""
+    return LABEL_LETTERS.get(key) or (name[:1] or key[:1]).upper()
+
+
+def shown_points(points: float | None) -> str:
+    """Points as learners read them: one decimal, halves up (the rounding rule of percent), no ".0"."""
+    tenths = int(10 * (points or 0) + 0.5 + 1e-9)
+    return str(tenths // 10) if tenths % 10 == 0 else f"{tenths // 10}.{tenths % 10}"
+
+
+def spot_tokens(statement: str) -> list[tuple[str, str, int, str, bool]]:
+    """A spot statement as (before, word, index, after, space follows) tokens.
+
+    Punctuation sticks to its word (an opening quote to the word after it, a comma, a full stop
+    or a free-standing dash to the word before), so it never floats between the word boxes.
+    """
+    tokens: list[list] = []
+    before = ""
+    for run, index in word_segments(statement):
+        if index is not None:
+            tokens.append([before, run, index, "", False])
+            before = ""
+        elif not tokens:
+            before = run.strip()
+        elif not any(c.isspace() for c in run):  # glued on both sides: "war—and"
+            tokens[-1][3] += run
+        else:
+            first, *middle, last = re.split(r"\s+", run)
+            tokens[-1][3] += first + "".join(" " + piece for piece in middle if piece)
+            tokens[-1][4] = True
+            before = last
+    if before and tokens:
+        tokens[-1][3] += " " + before
+    return [tuple(t) for t in tokens]  # type: ignore[misc]
+
+
+def favicon():  # type: ignore[no-untyped-def]
+    """The site's own small icon, so browsers asking for /favicon.ico find one."""
+    return send_from_directory(str(PACKAGE_DIR / "static"), "favicon.ico", mimetype="image/vnd.microsoft.icon",
+                               max_age=86400)
 
 
 def healthz():  # type: ignore[no-untyped-def]

@@ -76,7 +76,7 @@ def report(app, assignment_id):
 def test_nobody_answered(app, assignment):
     result = report(app, assignment)
     assert result.learners == 0 and result.questions == [] and result.matrix == {}
-    assert result.reliability is None and "at least 3" in result.reliability_note
+    assert result.reliability is None and "at least 5" in result.reliability_note
     assert result.distribution == [0] * 10 and result.largest_confusion is None
 
 
@@ -122,3 +122,13 @@ def test_a_spread_of_learners_matches_the_textbook_formulas(app, assignment):
     assert result.learners == 6
     assert [s.question.key for s in result.questions] == ["three", "two", "one"]  # most confusing first
     assert by_key["one"].wrong_answer == "opinion" and by_key["one"].wrong_share == pytest.approx(2 / 6)
+
+
+def test_reliability_is_withheld_below_the_same_minimum_as_discrimination(app, assignment):
+    # four learners with a spread: KR-20 would be computable, but like discrimination it needs five
+    for name, row in {"a": [1, 1, 1], "b": [1, 1, 0], "c": [1, 0, 0], "d": [0, 0, 0]}.items():
+        answer_as(app, assignment, name, row)
+    result = report(app, assignment)
+    assert result.learners == 4
+    assert all(s.discrimination is None for s in result.questions)
+    assert result.reliability is None and "at least 5" in result.reliability_note

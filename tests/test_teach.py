@@ -330,13 +330,15 @@ def test_an_instructor_sets_a_time_zone_and_times_follow_it(app, world):
     teacher.post("/account/timezone", data={"csrf_token": token, "tz-csrf_token": token, "tz-timezone": "Europe/Paris"})
     with app.app_context():
         assert accounts.find_user(db.session, "teacher").timezone == "Europe/Paris"
-    # an assignment opening at 09:00 Paris time is stored as 08:00 UTC (winter)
-    post_form(teacher, f"/teach/classes/{world['class']}/", {
-        "set_id": "sample", "feedback": "immediate", "counts": "best", "opens_at": "2026-01-15T09:00"},
-        action=f"/teach/classes/{world['class']}/assignments")
+    # an assignment opening at 09:00 Paris time is stored as 08:00 UTC (winter), and shown as typed
     with app.app_context():
-        assignment = db.session.scalar(select(models.Assignment).where(models.Assignment.classroom_id == world["class"]))
+        ident = db.session.scalar(select(models.Assignment.id).where(models.Assignment.classroom_id == world["class"]))
+    settings = f"/teach/classes/{world['class']}/assignments/{ident}/"
+    post_form(teacher, settings, {"feedback": "immediate", "counts": "best", "opens_at": "2026-01-15T09:00"})
+    with app.app_context():
+        assignment = db.session.get(models.Assignment, ident)
         assert models.as_utc(assignment.opens_at).isoformat() == "2026-01-15T08:00:00+00:00"
+    assert 'value="2026-01-15T09:00"' in teacher.get(settings).get_data(as_text=True)
     learner = app.test_client()
     join_as(learner, "tz-learner")
     assert learner.post("/account/timezone", data={"csrf_token": csrf_token(learner, "/account"),

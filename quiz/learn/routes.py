@@ -16,6 +16,7 @@ from ..security import is_number
 from ..sets.loader import ID_PATTERN
 from ..progress import learner_progress
 from .answers import AnswerProblem, read_response
+from .cards import set_facts
 
 bp = Blueprint("learn", __name__)
 
@@ -64,7 +65,8 @@ def index():  # type: ignore[no-untyped-def]
     assignments = service.learner_assignments(db.session, user)
     assigned_ids = {a.set_id for a in assignments}
     others = [s for s in service.public_sets(db.session) if s.id not in assigned_ids]
-    return render_template("learn/index.html", assignments=assignments, sets=others)
+    facts = set_facts(db.session, others + [a.question_set for a in assignments])
+    return render_template("learn/index.html", assignments=assignments, sets=others, facts=facts)
 
 
 @bp.get("/sets/<slug>/")
@@ -75,8 +77,9 @@ def show_set(slug: str):  # type: ignore[no-untyped-def]
     used = service.attempts_used(db.session, user, assignment) if user and assignment else 0
     # the token is made here, not at the start: a double click on Start then sends one token
     unfinished = service.unfinished_attempt(db.session, qset, user, None if user else practice_token(create=True))
+    facts = set_facts(db.session, [qset])[qset.id]
     return render_template("learn/set.html", qset=qset, assignment=assignment, used=used,
-                           unfinished=unfinished, questions=len(qset.current_questions))
+                           unfinished=unfinished, questions=facts.questions, minutes=facts.minutes)
 
 
 @bp.post("/sets/<slug>/start")
@@ -131,11 +134,15 @@ def take(attempt_id: int):  # type: ignore[no-untyped-def]
         return answer(attempt)
     progress = service.attempt_progress(db.session, attempt.id)
     wanted = request.args.get("q", "")
-    if is_number(wanted) and int(wanted) < progress.total and progress.answered[int(wanted)]:
-        return render_question(attempt, progress, int(wanted))
+    # Each question has its own address (?q=N), so Back after answering shows the question just
+    # answered, with its feedback, rather than whatever comes next.
+    if is_number(wanted) and int(wanted) < progress.total and (
+            progress.answered[int(wanted)] or int(wanted) == progress.next_position):
+        page, status = render_question(attempt, progress, int(wanted))
+        return page, status, {"Cache-Control": "no-store"}  # Back asks again, and sees the answer
     if progress.next_position is None:
         return render_template("learn/finish.html", attempt=attempt)
-    return render_question(attempt, progress, progress.next_position)
+    return redirect(url_for("learn.take", attempt_id=attempt.id, q=progress.next_position))
 
 
 def answer(attempt: models.Attempt):  # type: ignore[no-untyped-def]
@@ -160,6 +167,7 @@ def answer(attempt: models.Attempt):  # type: ignore[no-untyped-def]
         db.session.commit()
     if attempt.feedback == "immediate":
         return redirect(url_for("learn.take", attempt_id=attempt.id, q=item.position, _anchor="feedback"))
+    flash(_("Your answer to question %(n)s is saved.", n=item.position + 1), "saved")
     return redirect(url_for("learn.take", attempt_id=attempt.id))
 
 

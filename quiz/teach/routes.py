@@ -32,6 +32,7 @@ from ..sets.loader import ID_PATTERN
 from ..sets.model import blind_score, label_counts, question_from_parts, sort_blind_share
 from ..views import display_zone
 from .forms import ActionForm, AssignForm, ClassForm, CoTeacherForm, DraftForm, NewClassForm, UploadForm
+from .report_text import question_text, wrong_answer_text
 
 bp = Blueprint("teach", __name__, url_prefix="/teach")
 
@@ -168,8 +169,10 @@ def classroom(class_id: int):  # type: ignore[no-untyped-def]
         .where(models.Attempt.user_id.in_([u.id for u in learners]))
         .group_by(models.Attempt.user_id)).all()) if learners else {}
     assign = AssignForm()
-    assign.set_id.choices = [SelectChoice(s.slug, s.title) for s in db.session.scalars(
-        select(models.QuestionSet).where(models.QuestionSet.hidden.is_(False)).order_by(models.QuestionSet.title))]
+    assigned = {a.set_id for a in classroom.assignments}
+    assign.set_id.choices = [SelectChoice(s.slug, _("%(title)s (assigned)", title=s.title) if s.id in assigned else s.title)
+                             for s in db.session.scalars(select(models.QuestionSet).where(
+                                 models.QuestionSet.hidden.is_(False)).order_by(models.QuestionSet.title))]
     return render_template("teach/classroom.html", classroom=classroom, learners=learners, cells=cells,
                            averages=averages, names=names, sort=sort, last_activity=last_activity,
                            rename=ClassForm(name=classroom.name), coteacher=CoTeacherForm(), assign=assign,
@@ -219,6 +222,14 @@ def join_code(class_id: int):  # type: ignore[no-untyped-def]
               else _("New join code: %(code)s. The old one no longer works.", code=display_code(classroom.join_code)),
               "info")
     return redirect(url_for("teach.classroom", class_id=class_id))
+
+
+@bp.get("/classes/<int:class_id>/join-code")
+@instructor_required
+def show_join_code(class_id: int):  # type: ignore[no-untyped-def]
+    """The join code alone, large, for a projector."""
+    classroom = own_classroom_or_404(class_id)
+    return render_template("teach/join_code.html", classroom=classroom)
 
 
 @bp.post("/classes/<int:class_id>/coteachers")
@@ -309,41 +320,6 @@ def attempt(class_id: int, attempt_id: int):  # type: ignore[no-untyped-def]
                            name=learner_names([membership.user])[found.user_id])
 
 
-# -- assignments ---------------------------------------------------------------------------------
-
-@bp.post("/classes/<int:class_id>/assignments")
-@instructor_required
-def assign(class_id: int):  # type: ignore[no-untyped-def]
-    own_classroom_or_404(class_id)
-    form = AssignForm()
-    form.set_id.choices = [SelectChoice(s.slug, s.slug) for s in db.session.scalars(
-        select(models.QuestionSet).where(models.QuestionSet.hidden.is_(False)))]
-    if not form.validate_on_submit():
-        for field, errors in form.errors.items():
-            flash(f"{getattr(form, field).label.text}: {' '.join(errors)}", "error")
-        return redirect(url_for("teach.classroom", class_id=class_id))
-    opens, closes = to_utc(form.opens_at.data), to_utc(form.closes_at.data)
-    if opens and closes and closes <= opens:
-        flash(_("The closing time must come after the opening time."), "error")
-        return redirect(url_for("teach.classroom", class_id=class_id))
-    with writing():
-        classroom = own_classroom_or_404(class_id)
-        qset = set_or_404(form.set_id.data)
-        existing = select(models.Assignment).where(models.Assignment.classroom_id == classroom.id,
-                                                   models.Assignment.set_id == qset.id)
-        assignment = db.session.scalar(existing)
-        if assignment is None:
-            assignment = models.Assignment(classroom_id=classroom.id, set_id=qset.id)
-            if not inserted(db.session, assignment):  # assigned by another request a moment ago
-                assignment = db.session.scalars(existing).one()
-        assignment.feedback, assignment.counts = form.feedback.data, form.counts.data
-        assignment.attempts_allowed = form.attempts_allowed.data
-        assignment.opens_at, assignment.closes_at, assignment.shuffle = opens, closes, form.shuffle.data
-        db.session.commit()
-    flash(_("%(title)s is assigned to %(name)s.", title=qset.title, name=classroom.name), "info")
-    return redirect(url_for("teach.classroom", class_id=class_id))
-
-
 # -- reports and exports -------------------------------------------------------------------------
 
 @bp.get("/classes/<int:class_id>/sets/<slug>/")
@@ -355,8 +331,12 @@ def set_report(class_id: int, slug: str):  # type: ignore[no-untyped-def]
         abort(404)
     report = reports.set_report(db.session, assignment)
     labels = service.set_labels(assignment.question_set)
+    asked = {s.question.id: question_from_parts(s.question.key, s.question.current.asked, s.question.current.feedback)
+             for s in report.questions}
+    texts = {qid: (question_text(q), wrong_answer_text(q, stat.wrong_answer, labels))
+             for stat in report.questions for qid, q in [(stat.question.id, asked[stat.question.id])]}
     return render_template("teach/set_report.html", classroom=classroom, assignment=assignment, report=report,
-                           labels=labels, plural=service.plural)
+                           labels=labels, plural=service.plural, texts=texts, minimum=reports.MIN_LEARNERS)
 
 
 def csv_response(chunks: Iterator[str], name: str) -> Response:
@@ -443,7 +423,6 @@ def set_detail(slug: str):  # type: ignore[no-untyped-def]
     labels = service.set_labels(qset)
     questions = [(q, question_from_parts(q.key, q.current.asked, q.current.feedback)) for q in qset.current_questions]
     return render_template("teach/set_detail.html", qset=qset, questions=questions, labels=labels,
-                           right_response=service.right_response,
                            action=ActionForm(), upload=UploadForm(),
                            guess=service.attempt_guess_score([q for _r, q in questions], labels),
                            blind=blind_score([q for _r, q in questions], list(labels)),
