@@ -21,8 +21,9 @@ from .views import display_zone
 
 # The chart's drawing box (SVG user units): room on the left for "100%", below for dates.
 CHART_WIDTH, CHART_HEIGHT = 400, 250
-LEFT, RIGHT, TOP, BOTTOM = 52, 20, 14, 56
+LEFT, RIGHT, TOP, BOTTOM = 52, 12, 14, 56
 MAX_DATE_TICKS = 3
+DOT_SPACING = 14
 
 
 @dataclass
@@ -129,11 +130,14 @@ def chart(rows: list[AttemptRow]) -> Chart:
     if not rows:
         return drawn
     span = max(len(rows) - 1, 1)
-    xs = [drawn.left + inner_w * (n / span if len(rows) > 1 else 0.5) for n in range(len(rows))]
+    inset = DOT_SPACING + 10  # room for the nudged dots inside the axes
+    xs = [drawn.left + inset + (inner_w - 2 * inset) * (n / span if len(rows) > 1 else 0.5) for n in range(len(rows))]
+    # each label a few units apart, so equal shares (all three at 100%) stay three visible dots
+    nudge = {key: (n - 1) * DOT_SPACING for n, key in enumerate(STANDARD_LABELS)}
     for x, row in zip(xs, rows):
         for key, value in row.accuracy.items():
             if value is not None:
-                drawn.lines[key].append((round(x, 1), round(drawn.top + inner_h * (1 - value), 1)))
+                drawn.lines[key].append((round(x + nudge.get(key, 0), 1), round(drawn.top + inner_h * (1 - value), 1)))
     step = max(1, -(-(len(rows) - 1) // (MAX_DATE_TICKS - 1))) if len(rows) > 1 else 1
     shown = sorted(set(range(0, len(rows), step)) | {len(rows) - 1})
     seen: set[str] = set()

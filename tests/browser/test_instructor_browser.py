@@ -332,10 +332,11 @@ def check_everything_shown(page, base: str, class_id: int, numbers: dict, versio
             assert text in {f"{n} ({p})" for p in cell_percent(n, numbers["rows"][right])}, (right, chosen, text)
     totals = {row[0]: row[-1] for row in table_rows(page, "table.confusion")[1:]}
     assert totals == {LABEL_NAMES[k]: str(v) for k, v in numbers["rows"].items()}, totals
-    facility = {qid: page.locator(f'tr[data-question="{qid}"] td.facility').inner_text()
+    facility = {qid: page.locator(f'tr[data-question="{qid}"] .facility').inner_text()
                 for qid in numbers["facility"]}
     assert facility == {qid: f"{percent(100 * value)}%" for qid, value in numbers["facility"].items()}, facility
-    answered = {row[0]: row[1] for row in table_rows(page, "table.questions")[1:]}
+    # a question is shown by its words, its id in brackets after them
+    answered = {re.search(r"\((\S+)\)$", row[0]).group(1): row[1] for row in table_rows(page, "table.questions")[1:]}
     assert answered == {qid: str(len(ANSWERS)) for qid in numbers["facility"]}, answered
     assert table_rows(page, "table.distribution")[1] == [str(n) for n in numbers["distribution"]]
     if screenshots:

@@ -74,11 +74,13 @@ def expected_points(chosen: dict) -> float:
 
 
 def score_text(points: float) -> tuple[str, str]:
-    """What the review shows: "95%" and "3.8 of 4 points"."""
+    """What the review shows: "95%" and "3.8 of 4 points" (points to one decimal, no ".0")."""
     possible = len(QUESTIONS)
     exact = 100 * points / possible
     assert abs(exact - int(exact) - 0.5) > 1e-6, "pick answers whose percentage is not a tie"
-    return f"{round(exact)}%", f"{round(points, 2)} of {possible} points"
+    assert abs(10 * points - int(10 * points) - 0.5) > 1e-6, "pick answers whose points are not a tie"
+    shown = f"{round(points, 1):g}"
+    return f"{round(exact)}%", f"{shown} of {possible} points"
 
 
 # -- the app's database ------------------------------------------------------------------------
@@ -368,12 +370,14 @@ def test_the_same_flow_by_keyboard_only(live_server, page):
     expect(page.locator("#feedback .verdict")).to_have_text(re.compile("Not quite."))
     next_question_by_keyboard(page)
 
-    # 3. spot: the word toggles are buttons: Tab reaches them, Space presses them, and no focus
-    # stop on the way is hidden off-screen.
+    # 3. spot: the word toggles are one toolbar: Tab reaches its first word, arrows move along,
+    # Space presses, and no focus stop on the way is hidden off-screen.
     expect(page.get_by_role("heading", level=1)).to_have_text("Question 3 of 4")
-    stops = tab_to(page, lambda stop: stop["cls"] == "word-toggle" and stop["text"] == "staged")
+    stops = tab_to(page, lambda stop: stop["cls"] == "word-toggle" and stop["text"] == "This")
     hidden = [s for s in stops if not s["visible"]]
     assert not hidden, f"keyboard focus went to elements nobody can see: {hidden}"
+    for _ in range(4):
+        page.keyboard.press("ArrowRight")
     page.keyboard.press("Space")
     staged = page.get_by_role("button", name="staged", exact=True)
     expect(staged).to_have_attribute("aria-pressed", "true")
