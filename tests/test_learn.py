@@ -299,6 +299,37 @@ def test_progress_lists_attempts_and_practises_mistakes(app, sample_set, make_cl
     assert "Question 1 of 3" in client.get(mistakes, follow_redirects=True).get_data(as_text=True)  # met, staged, passage
 
 
+def test_progress_says_what_is_true_now_once_every_mistake_is_practised(app, sample_set, make_class):
+    make_class(assign="sample")
+    client = app.test_client()
+    join_as(client, "pia")
+    url = start(client)
+    answer(client, url, 0, label="opinion")  # wrong: a reported fact taken for an opinion
+    answer(client, url, 1, option="a")
+    answer(client, url, 2, word=["3", "4", "7", "8", "9"])
+    answer(client, url, 3, **{"item-0": "fact", "item-1": "opinion"})
+    post_form(client, url, {}, action=url + "finish")
+    page = client.get("/progress").get_data(as_text=True)
+    assert "reported facts taken for opinions (1 sentence in your latest answers)" in page
+    assert "1 question is still wrong in your latest answers." in page
+    assert re.search(r"1 finished attempt, on \d+ \w+ \d{4}\.", page)
+    mistakes = post_form(client, "/progress", {}, action="/progress/mistakes").headers["Location"]
+    answer(client, mistakes, 0, label="fact")  # put right
+    post_form(client, mistakes, {}, action=mistakes + "finish")
+    page = client.get("/progress").get_data(as_text=True)
+    assert "most common confusion" not in page
+    assert "nothing to practise now" in page and "Practise my mistakes</button>" not in page
+    assert "2 finished attempts" in page
+    again = post_form(client, "/progress", {}, action="/progress/mistakes", follow_redirects=True)
+    assert "Nothing to practise" in again.get_data(as_text=True)
+
+
+def test_the_site_icon_is_served(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200 and response.data[:4] == b"\x00\x00\x01\x00"
+    assert client.get("/static/favicon.svg").status_code == 200
+
+
 def test_assignment_limits_attempts(app, sample_set, make_class):
     make_class(assign="sample", attempts_allowed=1)
     client = app.test_client()

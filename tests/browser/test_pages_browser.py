@@ -55,6 +55,10 @@ class PageCheck:
         assert not self.problems, "\n".join(self.problems)
 
 
+def font_px(locator) -> float:  # type: ignore[no-untyped-def]
+    return float(locator.evaluate("el => parseFloat(getComputedStyle(el).fontSize)"))
+
+
 def phone_page(new_context):  # type: ignore[no-untyped-def]
     page = new_context(viewport=PHONE).new_page()
     page.set_default_timeout(10_000)
@@ -63,15 +67,38 @@ def phone_page(new_context):  # type: ignore[no-untyped-def]
 
 # -- learners ----------------------------------------------------------------------------------
 
-def test_every_learner_page_fits_a_phone_and_passes_axe(live_server, new_context, screenshot):
+LONG_TITLE = "Disinformationsbekämpfungsmaßnahmenverordnungsentwurfsbegründungsabschnittsüberschrift"
+
+
+def add_set_with_a_long_unbroken_title(live, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from quiz.db import db
+    from quiz.importer import import_paths
+    from support import SAMPLE_SET
+
+    path = tmp_path / "long.yaml"
+    path.write_text(SAMPLE_SET.replace("id: sample", "id: long-title", 1).replace("title: Sample set", f"title: {LONG_TITLE}", 1),
+                    encoding="utf-8")
+    with live.app.app_context():
+        assert not import_paths(db.session, [path]).errors
+        db.session.remove()
+
+
+def test_every_learner_page_fits_a_phone_and_passes_axe(live_server, new_context, screenshot, tmp_path):
     live = live_server
     base = live.url
     live.make_class(assign="sample")
+    add_set_with_a_long_unbroken_title(live, tmp_path)
     page = phone_page(new_context)
     check = PageCheck(page, screenshot)
 
     page.goto(base + "/")
     expect(page.locator("ul.cards > li").first).to_contain_text("questions")
+    card = page.locator("ul.cards > li").filter(has_text=LONG_TITLE)
+    expect(card).to_contain_text("4 questions")
+    expect(card).to_contain_text("about 3 minutes")
+    assert card.evaluate("card => card.scrollWidth <= card.clientWidth"), "a long title overflows its card"
+    source = page.locator("ul.cards > li").filter(has_text="first steps").locator(".source")
+    expect(source).to_contain_text("From: “Putin says there are points")
     check("home-signed-out")
     page.goto(base + "/login")
     check("login")
@@ -259,16 +286,32 @@ def test_every_teaching_page_fits_a_phone_and_passes_axe(live_server, new_contex
     check("teach-sets")
     upload(page, base, SET_BROKEN)
     expect(page.locator("ol.source li.bad")).to_have_count(2)
+    # the file's structure stays visible: its indentation is kept, in a monospace font
+    text, white_space, font = page.locator("ol.source li.bad code").first.evaluate(
+        "code => [code.textContent, getComputedStyle(code).whiteSpace, getComputedStyle(code).fontFamily]")
+    assert text.startswith("    answer: ") and white_space == "pre" and "mono" in font.lower(), (text, white_space, font)
     check("teach-upload-errors")
     page.goto(base + "/teach/sets/sample/")
     check("teach-preview")
     page.goto(f"{base}/teach/classes/{class_id}/")
     expect(page.locator("#join-code")).to_have_text("K7QX-M2PA")
+    expect(page.locator(".joinbox")).to_contain_text(f"{base}/join")
+    assert font_px(page.locator("#join-code")) >= 32
     check("teach-class")
     follow(page, page.get_by_role("link", name="Show join code full screen"))
+    page.set_viewport_size(LAPTOP)
+    assert font_px(page.locator(".projector .code")) >= 96  # readable from the back of a room
     check("teach-join-code")
     page.goto(f"{base}/teach/classes/{class_id}/")
     follow(page, page.locator("table.matrix thead").get_by_role("link", name="Sample set", exact=True))
+    # questions by their words, wrong answers by the option's text, statistics withheld alike
+    which = page.locator('tr[data-question="which"]')
+    expect(which.locator("th")).to_have_text("Which sentence reports a fact? (which)")
+    expect(which).to_contain_text("b. This whole thing feels staged. (50%)")
+    expect(page.locator('tr[data-question="staged"] th')).to_contain_text("This whole thing feels staged, like")
+    expect(page.locator('tr[data-question="met"]')).to_contain_text("Opinion (50%)")
+    expect(page.locator("#reliability")).to_have_text("KR-20: needs 5 learners")
+    expect(which).to_contain_text("needs 5 learners")
     check("teach-set-report")
     page.goto(f"{base}/teach/classes/{class_id}/")
     follow(page, page.get_by_role("link", name="zoe", exact=True))
