@@ -3,6 +3,10 @@ taken, or take it back. Same rules as every teaching page: the class's instructo
 """
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Optional
+from zoneinfo import ZoneInfo
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
@@ -10,6 +14,7 @@ from wtforms.fields.choices import SelectChoice
 
 from .. import models
 from ..db import db, inserted, writing
+from ..views import display_zone
 from .forms import ActionForm, AssignForm
 from .routes import bp, instructor_required, own_classroom_or_404, set_or_404, to_utc
 
@@ -85,8 +90,6 @@ def edit_assignment(class_id: int, assignment_id: int):  # type: ignore[no-untyp
             flash(_("The settings of %(title)s are saved.", title=assignment.question_set.title), "info")
             return redirect(url_for("teach.classroom", class_id=class_id, _anchor="assigned"))
     elif assignment.opens_at or assignment.closes_at:
-        from ..views import display_zone
-
         zone = display_zone()
         form.opens_at.data = assignment_local(assignment.opens_at, zone)
         form.closes_at.data = assignment_local(assignment.closes_at, zone)
@@ -94,7 +97,7 @@ def edit_assignment(class_id: int, assignment_id: int):  # type: ignore[no-untyp
                            problem=problem), (422 if problem else 200)
 
 
-def assignment_local(moment, zone):  # type: ignore[no-untyped-def]
+def assignment_local(moment: Optional[datetime], zone: ZoneInfo) -> Optional[datetime]:
     """A stored (UTC) time as the instructor typed it: their zone, no seconds, no zone attached."""
     if moment is None:
         return None
