@@ -36,7 +36,7 @@ def answers_stored(app) -> int:
 def test_practice_without_an_account_scores_every_type(client, sample_set, app):
     url = start(client)
     assert re.fullmatch(r"/attempts/\d+/", url)
-    page = client.get(url, follow_redirects=True).get_data(as_text=True)
+    page = client.get(url).get_data(as_text=True)
     assert "Question 1 of 4" in page and "Putin met U.S. envoys" in page
     feedback = answer(client, url, 0, label="fact")
     assert feedback.status_code == 302 and feedback.headers["Location"].endswith("?q=0#feedback")
@@ -45,7 +45,7 @@ def test_practice_without_an_account_scores_every_type(client, sample_set, app):
     answer(client, url, 1, option="a")
     answer(client, url, 2, word=["3", "4"])  # "feels staged": 2 of the answer's 5 words
     answer(client, url, 3, **{"item-0": "fact", "item-1": "commentary"})  # an accepted second label
-    assert "See my result" in client.get(url, follow_redirects=True).get_data(as_text=True)
+    assert "See my result" in client.get(url).get_data(as_text=True)
     done = post_form(client, url, {}, action=url + "finish")
     review = client.get(done.headers["Location"]).get_data(as_text=True)
     # 1 + 1 + F1(2 of 5 words, all right) = 2*2/(2+5) + 1 = 3.571 of 4 points
@@ -70,7 +70,7 @@ def test_leaving_and_coming_back_resumes_at_the_next_question(client, sample_set
     url = start(client)
     answer(client, url, 0, label="fact")
     answer(client, url, 1, option="b")
-    assert "Question 3 of 4" in client.get(url, follow_redirects=True).get_data(as_text=True)
+    assert "Question 3 of 4" in client.get(url).get_data(as_text=True)
     assert start(client) == url  # starting again continues the unfinished attempt
     assert "Continue where you left off" in client.get("/sets/sample/").get_data(as_text=True)
 
@@ -149,7 +149,7 @@ questions:
     assert "&lt;script&gt;alert(1)&lt;/script&gt; {{ 7*7 }}" in page and "<script>alert" not in page
     assert "49" not in page
     url = start(client, "xss")
-    question = client.get(url, follow_redirects=True).get_data(as_text=True)
+    question = client.get(url).get_data(as_text=True)
     assert "&lt;img src=x onerror=alert(1)&gt; said {{ 7*7 }}" in question and "<img src=x" not in question
     answer(client, url, 0, label="fact")
     assert "&lt;b&gt;Step 3&lt;/b&gt;" in client.get(url + "?q=0").get_data(as_text=True)
@@ -296,7 +296,7 @@ def test_progress_lists_attempts_and_practises_mistakes(app, sample_set, make_cl
     assert "Your most common confusion now: reported facts taken for opinions (2 sentences in your latest answers)." in page
     practice = post_form(client, "/progress", {}, action="/progress/mistakes")
     mistakes = practice.headers["Location"]
-    assert "Question 1 of 3" in client.get(mistakes, follow_redirects=True).get_data(as_text=True)  # met, staged, passage
+    assert "Question 1 of 3" in client.get(mistakes).get_data(as_text=True)  # met, staged, passage
 
 
 def test_progress_says_what_is_true_now_once_every_mistake_is_practised(app, sample_set, make_class):
@@ -348,7 +348,7 @@ def test_assignment_feedback_after_the_attempt_hides_answers_until_the_end(app, 
     url = start(client)
     response = answer(client, url, 0, label="opinion")
     assert response.headers["Location"] == url
-    assert "Question 2 of 4" in client.get(url, follow_redirects=True).get_data(as_text=True)
+    assert "Question 2 of 4" in client.get(url).get_data(as_text=True)
     assert "Not quite" not in client.get(url + "?q=0").get_data(as_text=True)
 
 
@@ -357,8 +357,8 @@ def test_shuffled_order_is_stable_across_refreshes(app, sample_set, make_class):
     client = app.test_client()
     join_as(client, "ivy")
     url = start(client)
-    first = client.get(url, follow_redirects=True).get_data(as_text=True)
-    assert client.get(url, follow_redirects=True).get_data(as_text=True) == first.replace(
+    first = client.get(url).get_data(as_text=True)
+    assert client.get(url).get_data(as_text=True) == first.replace(
         re.search(r'value="([^"]+)"', first).group(1), re.search(r'value="([^"]+)"', first).group(1))
 
 

@@ -134,15 +134,18 @@ def take(attempt_id: int):  # type: ignore[no-untyped-def]
         return answer(attempt)
     progress = service.attempt_progress(db.session, attempt.id)
     wanted = request.args.get("q", "")
-    # Each question has its own address (?q=N), so Back after answering shows the question just
-    # answered, with its feedback, rather than whatever comes next.
+    # Each question has its own address (?q=N; quiz.js puts it in the address bar when the page
+    # was reached without it), so Back after answering shows the question just answered, with
+    # its feedback, rather than whatever comes next; no-store makes Back ask the server again.
     if is_number(wanted) and int(wanted) < progress.total and (
             progress.answered[int(wanted)] or int(wanted) == progress.next_position):
-        page, status = render_question(attempt, progress, int(wanted))
-        return page, status, {"Cache-Control": "no-store"}  # Back asks again, and sees the answer
-    if progress.next_position is None:
+        position = int(wanted)
+    elif progress.next_position is None:
         return render_template("learn/finish.html", attempt=attempt)
-    return redirect(url_for("learn.take", attempt_id=attempt.id, q=progress.next_position))
+    else:
+        position = progress.next_position
+    page, status = render_question(attempt, progress, position)
+    return page, status, {"Cache-Control": "no-store"}
 
 
 def answer(attempt: models.Attempt):  # type: ignore[no-untyped-def]

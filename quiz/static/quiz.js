@@ -59,6 +59,12 @@
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-spot] .spot-words").forEach(enhanceSpot);
     document.querySelectorAll("form").forEach(sendOnce);
+    // A question shown at the attempt's plain address gets its own (?q=N) in the address bar, so
+    // that Back, after answering, returns to this question rather than to "the next one".
+    var own = document.querySelector("[data-address]");
+    if (own && window.history.replaceState && window.location.search.indexOf("q=") < 0) {
+      window.history.replaceState(null, "", own.getAttribute("data-address") + window.location.hash);
+    }
     var feedback = document.getElementById("feedback");
     if (feedback) { feedback.focus(); }
   });
