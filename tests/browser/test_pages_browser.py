@@ -13,6 +13,7 @@ import re
 
 from test_instructor_browser import SET_BROKEN, make_instructor, sign_in, take_sample_set_over_http, upload
 from test_learner_browser import (
+    MET,
     answer_whatever_is_asked,
     attempt_id,
     expect,
@@ -122,7 +123,7 @@ def test_every_learner_page_fits_a_phone_and_passes_axe(live_server, new_context
     follow(page, start)
 
     answers = [lambda: radio(page, "Reported fact").check(),
-               lambda: page.get_by_role("radio", name="a. Putin met U.S. envoys.").check(),
+               lambda: page.get_by_role("radio", name=MET).check(),
                lambda: page.get_by_role("button", name="staged", exact=True).click(),
                lambda: (radio(page, "Reported fact", sentence_group(page, 1)).check(),
                         radio(page, "Opinion", sentence_group(page, 2)).check())]
@@ -148,15 +149,36 @@ def test_every_learner_page_fits_a_phone_and_passes_axe(live_server, new_context
     assert len(check.seen) == 20
 
 
-def test_a_six_sentence_sort_fits_a_phone(live_server, new_context, screenshot):
-    """The beginner set's opening sort: the label definitions once, one compact row per sentence."""
+SIX_SENTENCES = """\
+format: 1
+id: six-sentences
+title: Six sentences
+questions:
+  - id: opening
+    type: sort
+    prompt: "Label each sentence of the opening paragraph of the commentary."
+    items:
+      - {text: "Putin says there are points he can’t agree to in the U.S. proposal to end Ukraine war.", answer: fact, why: "Step 3: what Putin said is on the record."}
+      - {text: "Well, isn’t that just a surprise?", answer: opinion, why: "Step 1: sarcasm."}
+      - {text: "It seems the whole charade surrounding the potential peace agreement, allegedly crafted with U.S. input, has hit a snag.", answer: opinion, why: "Step 1: 'charade' judges."}
+      - {text: "And by snag, I mean the guy who supposedly masterminded the whole thing, Putin himself, has some serious reservations.", answer: opinion, accept: [commentary], why: "Step 1: 'the guy' mocks."}
+      - {text: "This whole thing feels staged, like a carefully choreographed performance, complete with a villain who’s not quite ready to take his final bow.", answer: opinion, why: "Step 1: 'staged' judges."}
+      - {text: "It’s almost comical, if the stakes weren’t so incredibly high.", answer: opinion, why: "Step 1: 'comical' mocks."}
+"""
+
+
+def test_a_six_sentence_sort_fits_a_phone(live_server, new_context, screenshot, tmp_path):
+    """Six long sentences from the seed article: the label definitions once, one compact row each."""
+    from quiz.db import db
+    from quiz.importer import import_paths
+
+    (tmp_path / "six.yaml").write_text(SIX_SENTENCES, encoding="utf-8")
+    with live_server.app.app_context():
+        assert not import_paths(db.session, [tmp_path / "six.yaml"]).errors
+        db.session.remove()
     page = phone_page(new_context)
-    page.goto(live_server.url + "/sets/putin-peace-proposal-beginner/")
+    page.goto(live_server.url + "/sets/six-sentences/")
     follow(page, page.get_by_role("button", name="Start practising"))
-    while page.locator("ol.sort > li").count() == 0:
-        answer_whatever_is_asked(page)
-        follow(page, page.get_by_role("button", name="Check"))
-        follow(page, page.get_by_role("link", name="Next question"))
     rows = page.locator("ol.sort > li")
     expect(rows).to_have_count(6)
     expect(page.locator("details.legend")).to_have_count(1)  # the definitions, once
@@ -349,7 +371,7 @@ def test_the_class_page_lists_assignments_changes_and_removes_them(live_server, 
         page.get_by_label(feedback).check()
         if title == "Sample set":
             page.get_by_label("Attempts allowed (leave empty for unlimited)").fill("2")
-            page.get_by_label("Shuffle questions and options").check()
+            page.get_by_label("Shuffle the order of questions").check()
         follow(page, page.get_by_role("button", name="Assign"))
         expect(page.locator(".flash")).to_have_text(f"{title} is assigned to Year 8.")
     rows = page.locator("table.assignments tbody tr")
@@ -357,7 +379,7 @@ def test_the_class_page_lists_assignments_changes_and_removes_them(live_server, 
     sample = page.locator('tr[data-assignment="sample"]')
     expect(sample).to_contain_text("feedback after each question")
     expect(sample).to_contain_text("2 attempts; best counts")
-    expect(sample).to_contain_text("questions and options shuffled")
+    expect(sample).to_contain_text("questions shuffled")
     expect(page.locator('tr[data-assignment="putin-peace-proposal-beginner"]')).to_contain_text(
         "feedback after the whole attempt")
 
@@ -370,7 +392,7 @@ def test_the_class_page_lists_assignments_changes_and_removes_them(live_server, 
     # Change one setting.
     follow(page, page.get_by_role("link", name="Change Sample set"))
     expect(page.get_by_label("Attempts allowed (leave empty for unlimited)")).to_have_value("2")
-    expect(page.get_by_label("Shuffle questions and options")).to_be_checked()
+    expect(page.get_by_label("Shuffle the order of questions")).to_be_checked()
     page.get_by_label("Last", exact=True).check()
     follow(page, page.get_by_role("button", name="Save settings"))
     expect(page.locator(".flash")).to_have_text("The settings of Sample set are saved.")
