@@ -291,10 +291,18 @@ def changes_to_others(before: dict, after: dict, actor: Actor, endpoint: Optiona
     if endpoint == "teach.regrade" and regraded_slug is not None and me is not None:
         regraded = next((sid for sid, s in after["sets"].items()
                          if s["row"]["slug"] == regraded_slug and s["row"]["owner_id"] == me), None)
+    # Taking back an assignment of one's own class detaches its attempts (they stay their learners'),
+    # and changes nothing else in them.
+    taken_back = {a["id"] for cid in mine for a in before["classes"][cid]["assignments"]} - {
+        a["id"] for c in after["classes"].values() for a in c["assignments"]}
     for aid, attempt in before["attempts"].items():
         if own(attempt["row"]):
             continue
         attempt_after = after["attempts"].get(aid)
+        if (attempt_after is not None and attempt["row"]["assignment_id"] in taken_back
+                and attempt_after["row"]["assignment_id"] is None):
+            attempt_after = {**attempt_after, "row": {**attempt_after["row"],
+                                                      "assignment_id": attempt["row"]["assignment_id"]}}
         if attempt_after is not None and regraded is not None:
             attempt, attempt_after = without_regrade(attempt, regraded), without_regrade(attempt_after, regraded)
         if attempt_after != attempt:
