@@ -360,8 +360,10 @@ def test_the_same_flow_by_keyboard_only(live_server, page):
     expect(page.get_by_role("heading", level=1)).to_have_text("Question 2 of 4")
     tab_to(page, named("option"))
     page.keyboard.press("Space")
-    expect(page.locator("#option-a")).to_be_checked()
-    page.keyboard.press("ArrowDown")
+    expect(page.locator(f"#{focused_id(page)}")).to_be_checked()
+    page.keyboard.press("ArrowDown")  # the options are shown shuffled: arrows go on until b is chosen
+    if focused_id(page) != "option-b":
+        page.keyboard.press("ArrowDown")
     expect(page.locator("#option-b")).to_be_checked()
     tab_to(page, button("Check"))
     tab_to(page, named("option"), key="Shift+Tab", limit=1)
