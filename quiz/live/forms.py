@@ -11,7 +11,8 @@ from .service import TIMER_CHOICES
 
 
 class StartForm(FlaskForm):
-    set_id = SelectField(_l("Set to run live"), validators=[DataRequired()])
+    # its own id: the class page also holds the assign form, whose field has the same name
+    set_id = SelectField(_l("Set to run live"), validators=[DataRequired()], id="live-set")
     submit = SubmitField(_l("Start live session"))
 
 
