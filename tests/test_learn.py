@@ -182,7 +182,7 @@ def test_set_text_stored_with_direction_controls_is_isolated_where_it_sits_besid
     answer(client, url, 1, option="a")
     answer(client, url, 2, word=["3"])
     sort = client.get(url).get_data(as_text=True)
-    assert sort.count(f"<bdi>{override}") == 2 and "Sentence 1: <bdi>" in sort
+    assert sort.count(f"<bdi>{override}") == 2 and "Sentence 1: </span><bdi>" in sort
 
 @pytest.mark.parametrize("path", ["/", "/login", "/join", "/sets/sample/", "/nowhere"])
 def test_every_page_sends_a_strict_content_security_policy(client, sample_set, path):
