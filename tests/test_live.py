@@ -348,3 +348,24 @@ def test_an_unchanged_poll_is_one_query_and_a_password_change_ends_it(app, sampl
         accounts.set_password(accounts.find_user(db.session, "ana"), "a-new-password")
         db.session.commit()
     assert ana.get(follow + "state", headers={"If-None-Match": etag}).status_code == 404
+
+
+def test_removing_the_assignment_of_a_running_session_finishes_its_attempts(app, sample_set, make_class):
+    class_id = make_class(assign="sample")
+    teacher = sign_in(app.test_client(), "teacher")
+    ana = learner(app, "ana")
+    projector = start_live(teacher, class_id)
+    follow = f"/live/{PROJECTOR.search(projector).group(2)}/"
+    post_form(ana, "/", {}, action=follow + "join")
+    assert open_next(teacher, projector).status_code == 302
+    answer(ana, follow, 0, label="fact")
+    with app.app_context():
+        assignment_id = db.session.scalar(select(models.Assignment.id))
+    remove = f"/teach/classes/{class_id}/assignments/{assignment_id}/remove"
+    assert post_form(teacher, remove, {}).status_code == 302
+    with app.app_context():
+        attempt = db.session.scalar(select(models.Attempt).where(models.Attempt.kind == "live"))
+        assert attempt.finished_at is not None and attempt.points == 1
+        assert db.session.scalar(select(func.count(models.Answer.id))) == 1
+    review = ana.get(f"/attempts/{attempt.id}/review")
+    assert review.status_code == 200 and "Putin met U.S. envoys" in review.get_data(as_text=True)

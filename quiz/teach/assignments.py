@@ -14,6 +14,7 @@ from wtforms.fields.choices import SelectChoice
 
 from .. import models
 from ..db import db, inserted, writing
+from ..live import service as live_service
 from ..views import display_zone
 from .forms import ActionForm, AssignForm
 from .routes import bp, instructor_required, own_classroom_or_404, set_or_404, to_utc
@@ -114,6 +115,11 @@ def remove_assignment(class_id: int, assignment_id: int):  # type: ignore[no-unt
         with writing():
             assignment = assignment_or_404(own_classroom_or_404(class_id), assignment_id)
             title = assignment.question_set.title
+            # a live session of this assignment goes with it: end it first, so that its attempts
+            # are finished and scored, not left open with no session to finish them
+            for live_id in db.session.scalars(select(models.LiveSession.id).where(
+                    models.LiveSession.assignment_id == assignment.id, models.LiveSession.state != "ended")).all():
+                live_service.end_session(db.session, live_id)
             # the attempts stay their learners' (progress, review); they only leave this class's results
             db.session.execute(update(models.Attempt).where(models.Attempt.assignment_id == assignment.id)
                                .values(assignment_id=None))
