@@ -665,7 +665,9 @@ def test_loading_every_fixture_is_fast(in_repo):
     assert time.process_time() - start < 2
 
 
-def test_direction_controls_in_set_text_are_refused_by_line_and_named_readably():
+def test_direction_controls_in_set_text_are_warned_of_by_line_and_named_readably():
+    """A warning, not an error: format 1 files that held them loaded before (DESIGN's compatibility
+    rule), right-to-left text may need the isolates, and every page shows set text inside <bdi>."""
     from support import SAMPLE_SET
 
     override = "\u202e"
@@ -673,13 +675,14 @@ def test_direction_controls_in_set_text_are_refused_by_line_and_named_readably()
             .replace('statement: "Putin met', f'statement: "Putin{override} met', 1)
             .replace("feels staged, like a carefully choreographed performance.\n",
                      "feels staged, like a carefully choreographed performance.\n      Second\u2067 line.\n", 1))
-    with pytest.raises(SetFileError) as caught:
-        load_set(text, "bidi.yaml")
-    lines = [str(p) for p in caught.value.problems]
-    control = "holds the invisible direction control U+{}, which can make text read in another order than it is written: remove it"
-    assert lines == ["bidi.yaml:3: title " + control.format("202E"),
-                     "bidi.yaml:9: article text " + control.format("2067"),
-                     "bidi.yaml:13: question met: statement " + control.format("202E")]
+    loaded = load_set(text, "bidi.yaml")
+    lines = [str(p) for p in loaded.warnings if "direction control" in p.message]
+    control = ("holds the invisible direction control U+{}, which can make text read in another order than it is "
+               "written: remove it unless the text needs it")
+    assert lines == ["bidi.yaml:3: warning: title " + control.format("202E"),
+                     "bidi.yaml:9: warning: article text " + control.format("2067"),
+                     "bidi.yaml:13: warning: question met: statement " + control.format("202E")]
     assert all(override not in line and "\u2067" not in line for line in lines)
+    assert loaded.set.title == f"Sample {override}tes"  # kept as written; pages isolate it
     # marks that only set a direction (U+200E, U+200F) are ordinary text
     assert load_set(SAMPLE_SET.replace("title: Sample set", "title: Sample\u200f set", 1), "marks.yaml")

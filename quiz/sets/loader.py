@@ -127,6 +127,7 @@ class _Reader:
     def __init__(self, file: str):
         self.file = file
         self.problems: list[Problem] = []
+        self.notes: list[Problem] = []  # warnings met while reading
         self.question: str | None = None
 
     def fault(self, at: Node | int, message: str) -> None:
@@ -175,13 +176,15 @@ class _Reader:
                 self.fault(node, f"{key} is {len(value):,} characters long; the limit is {limit:,}")
                 return None
             control = BIDI_CONTROLS.search(value)
-            if control:
+            if control:  # a warning, not a fault: format 1 accepted them, and pages isolate set text
                 line = _line(node)
                 if node.style == "|":  # a literal block: its text starts on the next line, breaks kept
                     line += 1 + value.count("\n", 0, control.start())
-                self.fault(line, f"{key} holds the invisible direction control U+{ord(control.group()):04X}, "
-                                 "which can make text read in another order than it is written: remove it")
-                return None
+                self.notes.append(Problem(
+                    self.file, line, one_line(f"{key} holds the invisible direction control "
+                                              f"U+{ord(control.group()):04X}, which can make text read in another "
+                                              "order than it is written: remove it unless the text needs it"),
+                    self.question, warning=True))
             return value
         if isinstance(node, ScalarNode):
             if is_null(node):
@@ -665,7 +668,7 @@ def load_set(data: bytes | str, file: str = "<set>") -> LoadedSet:
             reader.fault(1, "the set could not be read")
         raise SetFileError(reader.problems)
     qset, id_line = result
-    return LoadedSet(set=qset, file=file, warnings=tuple(set_warnings(qset, file, root)),
+    return LoadedSet(set=qset, file=file, warnings=(*reader.notes, *set_warnings(qset, file, root)),
                      digest=hashlib.sha256(raw).hexdigest(), id_line=id_line)
 
 
