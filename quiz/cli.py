@@ -106,15 +106,15 @@ def import_command(paths: tuple[str, ...]) -> None:
         sys.exit(1)
 
 
-def is_local_or_any(host: str) -> bool:
-    """True for a loopback address or the "every interface" one, both reached as localhost."""
+def address_kind(host: str) -> str:
+    """"any" for the every-interface address, "local" for loopback or localhost, else "named"."""
     import ipaddress
 
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
-        return host == "localhost"
-    return address.is_loopback or address.is_unspecified
+        return "local" if host == "localhost" else "named"
+    return "any" if address.is_unspecified else "local" if address.is_loopback else "named"
 
 
 def database_location() -> str:
@@ -198,9 +198,10 @@ def serve_command(host: str, port: int, threads: int) -> None:
                   else "Check DATABASE_URL and that the database server is running.")
         raise click.ClickException(f"cannot open or upgrade the database at {location}: "
                                    f"{first_line(error)}. {advice}")
-    shown = "localhost" if is_local_or_any(host) else host
+    kind = address_kind(host)
+    shown = host if kind == "named" else "localhost"
     click.echo(f"Fact or opinion? is running at http://{shown}:{port}/")
-    if host in ("0.0.0.0", "::"):  # nosec B104 - only compares the address the user chose
+    if kind == "any":
         import socket
 
         click.echo(f"Learners on this network open http://{socket.gethostname()}:{port}/ "

@@ -176,6 +176,16 @@ def test_quiz_serve_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
     assert "Traceback" not in served.output() and served.output().rstrip().endswith("Stopped.")
 
 
+def test_quiz_serve_for_a_classroom_says_the_address_learners_open(tmp_path: Path) -> None:
+    port = free_port()
+    served = Served([str(QUIZ), "serve", "--host", "0.0.0.0", "--port", str(port)], tmp_path,
+                    cli_env(f"sqlite:///{tmp_path / 'quiz.db'}"), port)
+    served.wait_until_serving(90)
+    assert served.stop() == 0
+    assert f"is running at http://localhost:{port}/" in served.output()
+    assert f"Learners on this network open http://{socket.gethostname()}:{port}/" in served.output()
+
+
 def test_quiz_serve_says_so_when_the_port_is_taken(tmp_path: Path) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
