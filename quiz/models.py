@@ -330,6 +330,7 @@ class LiveSession(db.Model):  # type: ignore[name-defined]
     """
 
     __tablename__ = "live_sessions"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     classroom_id: Mapped[int] = mapped_column(ForeignKey("classrooms.id", ondelete="CASCADE"), index=True)

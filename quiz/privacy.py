@@ -30,6 +30,19 @@ def export_person(session: Session, user: models.User) -> dict[str, Any]:
         } for a in attempts],
         "sets_uploaded": [s.slug for s in session.scalars(select(models.QuestionSet).where(
             models.QuestionSet.owner_id == user.id))],
+        "classes_taught": [c.name for c in session.scalars(
+            select(models.Classroom).join(models.classroom_instructors)
+            .where(models.classroom_instructors.c.user_id == user.id).order_by(models.Classroom.id))],
+        "live_sessions_joined": [{"session": p.session_id, "joined": iso(p.joined_at), "attempt_started": iso(a.started_at)}
+                                 for p, a in session.execute(
+                                     select(models.LiveParticipant, models.Attempt)
+                                     .join(models.Attempt, models.Attempt.id == models.LiveParticipant.attempt_id)
+                                     .where(models.LiveParticipant.user_id == user.id)
+                                     .order_by(models.LiveParticipant.joined_at))],
+        "live_sessions_started": [{"session": live.id, "class": live.classroom.name, "started": iso(live.started_at),
+                                   "ended": iso(live.ended_at)} for live in session.scalars(
+                                       select(models.LiveSession).where(models.LiveSession.started_by_id == user.id)
+                                       .order_by(models.LiveSession.id))],
     }
 
 

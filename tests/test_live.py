@@ -369,3 +369,21 @@ def test_removing_the_assignment_of_a_running_session_finishes_its_attempts(app,
         assert db.session.scalar(select(func.count(models.Answer.id))) == 1
     review = ana.get(f"/attempts/{attempt.id}/review")
     assert review.status_code == 200 and "Putin met U.S. envoys" in review.get_data(as_text=True)
+
+
+def test_a_persons_export_names_the_live_sessions_they_joined_or_ran(app, sample_set, make_class):
+    from quiz import privacy
+
+    class_id = make_class(assign="sample")
+    teacher = sign_in(app.test_client(), "teacher")
+    ana = learner(app, "ana")
+    projector = start_live(teacher, class_id)
+    live_id = int(PROJECTOR.search(projector).group(2))
+    post_form(ana, "/", {}, action=f"/live/{live_id}/join")
+    with app.app_context():
+        learner_data = privacy.export_person(db.session, accounts.find_user(db.session, "ana"))
+        teacher_data = privacy.export_person(db.session, accounts.find_user(db.session, "teacher"))
+    assert [entry["session"] for entry in learner_data["live_sessions_joined"]] == [live_id]
+    assert learner_data["live_sessions_started"] == [] and learner_data["classes_taught"] == []
+    assert [entry["session"] for entry in teacher_data["live_sessions_started"]] == [live_id]
+    assert teacher_data["classes_taught"] == ["Year 9"]

@@ -33,7 +33,8 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['classroom_id'], ['classrooms.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['started_by_id'], ['users.id'], ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('running_classroom_id')
+    sa.UniqueConstraint('running_classroom_id'),
+    sqlite_autoincrement=True,  # its ids reach URLs: never hand one out twice
     )
     with op.batch_alter_table('live_sessions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_live_sessions_assignment_id'), ['assignment_id'], unique=False)
