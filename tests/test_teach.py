@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import datetime, timezone
 
 import pytest
@@ -450,3 +451,24 @@ def test_a_hidden_set_answers_404_to_every_other_instructor_and_only_owners_regr
     for client in (owner, other):
         assert client.post("/teach/sets/sample/regrade", data={"csrf_token": token if client is other
                                                                else csrf_token(owner, "/teach/")}).status_code == 404
+
+
+def test_a_learners_attempt_shows_the_teacher_the_authors_letters(app, world):
+    """Learners see options shuffled; the teacher's view of an attempt keeps the key's letters."""
+    learner = app.test_client()
+    join_as(learner, "lena")
+    url = take(learner, answers=RIGHT)
+    attempt_id = int(url.strip("/").split("/")[-1])
+    with app.app_context():
+        item = db.session.scalar(select(models.AttemptItem).where(models.AttemptItem.attempt_id == attempt_id,
+                                                                  models.AttemptItem.position == 1))
+        item.option_order = [1, 0]  # the learner saw the author's b first
+        db.session.commit()
+    page = world_teacher(app).get(f"/teach/classes/{world['class']}/attempts/{attempt_id}/").get_data(as_text=True)
+    assert re.search(r"<li>a\. <bdi>Putin met U\.S\. envoys\.</bdi>\s*<strong class=\"tag right\">right answer</strong>"
+                     r"\s*<strong class=\"tag chosen\">the learner(&#39;|')s choice</strong>", page), page
+    assert "<li>b. <bdi>This whole thing feels staged.</bdi>" in page
+
+
+def world_teacher(app):
+    return sign_in(app.test_client(), "teacher", "teacher-password")
