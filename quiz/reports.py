@@ -117,6 +117,7 @@ class QuestionStats:
     discrimination: Optional[float]
     wrong_answer: Optional[str] = None
     wrong_share: Optional[float] = None
+    wrong_version_id: Optional[int] = None  # the version whose options the wrong answer's letters name
 
 
 @dataclass
@@ -159,18 +160,20 @@ def set_report(session: Session, assignment: models.Assignment) -> SetReport:
         .join(counted, counted.c.attempt_id == models.AttemptItem.attempt_id)
         .group_by(models.QuestionVersion.question_id)).all()
     wrong = session.execute(
-        select(models.QuestionVersion.question_id, models.Answer.response_text, func.count().label("n"))
+        select(models.QuestionVersion.question_id, models.QuestionVersion.id, models.Answer.response_text,
+               func.count().label("n"))
         .select_from(models.Answer)
         .join(models.AttemptItem, models.AttemptItem.id == models.Answer.item_id)
         .join(models.QuestionVersion, models.QuestionVersion.id == models.AttemptItem.version_id)
         .join(counted, counted.c.attempt_id == models.AttemptItem.attempt_id)
         .where(models.Answer.points < 1)
-        .group_by(models.QuestionVersion.question_id, models.Answer.response_text)).all()
-    commonest: dict[int, tuple[str, int]] = {}
-    for question_id, text, n in wrong:
+        .group_by(models.QuestionVersion.question_id, models.QuestionVersion.id, models.Answer.response_text)).all()
+    # per version: a choice's letters mean what that version's options said
+    commonest: dict[int, tuple[str, int, int]] = {}
+    for question_id, version_id, text, n in wrong:
         if question_id not in commonest or n > commonest[question_id][1] or (
                 n == commonest[question_id][1] and text < commonest[question_id][0]):
-            commonest[question_id] = (text, n)
+            commonest[question_id] = (text, n, version_id)
 
     questions = {q.id: q for q in assignment.question_set.questions}
     stats: list[QuestionStats] = []
@@ -180,7 +183,7 @@ def set_report(session: Session, assignment: models.Assignment) -> SetReport:
         stat = QuestionStats(questions[question_id], n, sx / n if n else None,
                              pearson(n, sx, sr, sxx, srr, sxr) if enough else None)
         if question_id in commonest:
-            stat.wrong_answer, count = commonest[question_id]
+            stat.wrong_answer, count, stat.wrong_version_id = commonest[question_id]
             stat.wrong_share = count / n
         stats.append(stat)
         item_variances.append(variance(n, sx, sxx))

@@ -472,3 +472,21 @@ def test_a_learners_attempt_shows_the_teacher_the_authors_letters(app, world):
 
 def world_teacher(app):
     return sign_in(app.test_client(), "teacher", "teacher-password")
+
+
+def test_item_analysis_names_the_option_the_learners_saw_after_the_options_changed(app, world, tmp_path):
+    from quiz.importer import import_paths
+
+    for name in ("lena", "omar"):
+        learner = app.test_client()
+        join_as(learner, name)
+        take(learner, answers=WRONG)  # b: "This whole thing feels staged."
+    reworded = SAMPLE_SET.replace('options: ["Putin met U.S. envoys.", "This whole thing feels staged."]',
+                                  'options: ["Putin met U.S. envoys.", "The talks are a charade."]')
+    assert reworded != SAMPLE_SET
+    (tmp_path / "sample.yaml").write_text(reworded, encoding="utf-8")
+    with app.app_context():
+        assert import_paths(db.session, [tmp_path / "sample.yaml"]).updated
+    page = world_teacher(app).get(f"/teach/classes/{world['class']}/sets/sample/").get_data(as_text=True)
+    assert "b. This whole thing feels staged." in page
+    assert "b. The talks are a charade." not in page

@@ -331,10 +331,14 @@ def set_report(class_id: int, slug: str):  # type: ignore[no-untyped-def]
         abort(404)
     report = reports.set_report(db.session, assignment)
     labels = service.set_labels(assignment.question_set)
-    asked = {s.question.id: question_from_parts(s.question.key, s.question.current.asked, s.question.current.feedback)
-             for s in report.questions}
-    texts = {qid: (question_text(q), wrong_answer_text(q, stat.wrong_answer, labels))
-             for stat in report.questions for qid, q in [(stat.question.id, asked[stat.question.id])]}
+    texts = {}
+    for stat in report.questions:
+        current = stat.question.current
+        chosen = next((v for v in stat.question.versions if v.id == stat.wrong_version_id), current)
+        texts[stat.question.id] = (
+            question_text(question_from_parts(stat.question.key, current.asked, current.feedback)),
+            wrong_answer_text(question_from_parts(stat.question.key, chosen.asked, chosen.feedback),
+                              stat.wrong_answer, labels))
     return render_template("teach/set_report.html", classroom=classroom, assignment=assignment, report=report,
                            labels=labels, plural=service.plural, texts=texts, minimum=reports.MIN_LEARNERS)
 
