@@ -128,7 +128,7 @@ class SetReport:
     matrix: dict[tuple[str, str], int] = field(default_factory=dict)
     row_totals: dict[str, int] = field(default_factory=dict)
     reliability: Optional[float] = None
-    reliability_note: str = ""
+    reliability_note: str = ""  # why KR-20 is missing: "too few", "unanswered" or "no spread" (the page words it)
     largest_confusion: Optional[tuple[str, str, float]] = None
     mean_percent: Optional[int] = None
 
@@ -194,13 +194,13 @@ def set_report(session: Session, assignment: models.Assignment) -> SetReport:
         report.mean_percent = percent(totals[3] or 0, 1)
     answered_everywhere = all(s.answered == learners for s in stats)
     if learners < MIN_FOR_RELIABILITY:
-        report.reliability_note = f"KR-20 needs at least {MIN_FOR_RELIABILITY} learners' counted attempts."
+        report.reliability_note = "too few"
     elif len(stats) < 2 or not answered_everywhere:
-        report.reliability_note = "KR-20 needs every counted attempt to answer every question."
+        report.reliability_note = "unanswered"
     else:
         report.reliability = kr20(item_variances, variance(learners, totals[1] or 0, totals[2] or 0))
         if report.reliability is None:
-            report.reliability_note = "KR-20 is undefined: every learner has the same score."
+            report.reliability_note = "no spread"
 
     report.matrix = label_matrix(session, select(models.AttemptItem.id).join(
         counted, counted.c.attempt_id == models.AttemptItem.attempt_id))

@@ -101,6 +101,7 @@ def test_a_live_session_from_start_to_summary(app, sample_set, make_class):
     assert projector == f"/teach/classes/{class_id}/live/{live_id}"
     lobby = page(teacher, projector)
     assert "K7QX-M2PA" in lobby and counts(lobby) == {"joined": 0}
+    assert "&lt;strong" not in lobby and "On your phone, open <strong class=\"code\">http://localhost/</strong> and sign in." in lobby
     assert start_live(teacher, class_id) == projector  # a second Start finds the running session
     assert "Open the projector view" in page(teacher, f"/teach/classes/{class_id}/")
 
@@ -212,7 +213,7 @@ def test_a_live_session_from_start_to_summary(app, sample_set, make_class):
     assert "Question 3</strong>" not in summary
     mine = page(ana, follow)
     # 1 + 1 + spot F1 of 2 right words of 5 (2*2/7) + 1 = 3.571 of 4
-    assert "Your result" in mine and "89%" in mine and "3.57 of 4 points" in mine
+    assert "Your result" in mine and "89%" in mine and "3.6 of 4 points" in mine
     assert "Live now" not in page(ana, "/")
     assert "closed before your answer arrived" in answer(cas, follow, 3, **{"item-0": "fact", "item-1": "fact"})
 

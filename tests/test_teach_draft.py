@@ -87,3 +87,13 @@ def test_an_article_over_the_limit_gets_the_forms_own_message_not_a_413(app):
                                                       "draft-licence": "y"})
     assert response.status_code == 422
     assert "An article holds at most 100,000 characters" in response.get_data(as_text=True)
+
+
+def test_a_paste_with_no_words_gets_a_sentence_not_a_draft(app):
+    client = teacher(app)
+    token = csrf_token(client, "/teach/sets/")
+    response = client.post("/teach/sets/draft", data={"draft-csrf_token": token, "draft-article": "<p></p><div> </div>",
+                                                      "draft-licence": "y"})
+    assert response.status_code == 422
+    assert "The article has no text to draft from: paste the article&#39;s words, not only its markup." in \
+        response.get_data(as_text=True)

@@ -65,7 +65,7 @@
       var ends = Date.now() + left * 1000;
       function tick() {
         var s = Math.max(0, Math.ceil((ends - Date.now()) / 1000));
-        shown.textContent = s + " s";
+        shown.textContent = (shown.getAttribute("data-format") || "{n} s").replace("{n}", s);
         if (s > 0) { window.setTimeout(tick, 250); } else { schedule(100); }
       }
       tick();

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import Response, render_template
+from flask_babel import gettext as _
 
 from ..draft import Suggester, draft_set, licence_note
 from .forms import DraftForm
@@ -19,8 +20,9 @@ def draft():  # type: ignore[no-untyped-def]
         try:
             text = draft_set(form.article.data, title=form.title.data or None, suggester=suggester,
                              source_name="an article pasted on the web")
-        except click.UsageError as error:
-            form.article.errors = [*form.article.errors, str(error.message)]
+        except click.UsageError:  # the one refusal draft_set makes: nothing readable in the paste
+            form.article.errors = [*form.article.errors, _("The article has no text to draft from: paste "
+                                                           "the article's words, not only its markup.")]
         else:
             set_id = text.split('\nid: "', 1)[1].split('"', 1)[0]
             return Response(text, mimetype="application/yaml",
