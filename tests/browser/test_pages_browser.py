@@ -323,7 +323,7 @@ def test_every_teaching_page_fits_a_phone_and_passes_axe(live_server, new_contex
     check("teach-class")
     follow(page, page.get_by_role("link", name="Show join code full screen"))
     page.set_viewport_size(LAPTOP)
-    assert font_px(page.locator(".projector .code")) >= 96  # readable from the back of a room
+    assert font_px(page.locator(".join-projection .code")) >= 96  # readable from the back of a room
     check("teach-join-code")
     page.goto(f"{base}/teach/classes/{class_id}/")
     follow(page, page.locator("table.matrix thead").get_by_role("link", name="Sample set", exact=True))
