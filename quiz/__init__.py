@@ -24,7 +24,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, from_command_line: 
     `flask --app quiz ...`), where a key is made once and kept in the instance folder.
     """
     from . import config
-    from .db import configure_sqlite, db
+    from .db import configure_engine, db
 
     app = Flask(__name__, instance_relative_config=True,
                 template_folder=str(resource_path("templates")))
@@ -41,7 +41,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, from_command_line: 
     db.init_app(app)
     with app.app_context():
         for engine in db.engines.values():
-            configure_sqlite(engine)
+            configure_engine(engine)
 
     from . import ratelimit, security, views
     security.init_app(app)

@@ -22,7 +22,9 @@ from typing import Any, Callable, Iterable, Optional
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, delete, func, select, update
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, selectinload
 
 from . import models
 from .db import inserted
@@ -33,6 +35,8 @@ from .sets.text import words
 
 PRACTICE_DAYS = 7
 MISTAKES_LIMIT = 20
+ANSWERS = models.Answer.__table__
+LABEL_CHOICES = models.LabelChoice.__table__
 
 
 # -- who may see what --------------------------------------------------------------------------
@@ -83,7 +87,7 @@ def assignment_for(session: Session, user: Optional[models.User],
     return next((a for a in found if a.is_open()), found[0] if found else None)
 
 
-def owns(attempt: models.Attempt, user: Optional[models.User], practice_token: Optional[str]) -> bool:
+def owns(attempt: models.Attempt | AttemptState, user: Optional[models.User], practice_token: Optional[str]) -> bool:
     """A learner's own attempt, or a practice attempt made under this browser's token."""
     if attempt.user_id is not None:
         return user is not None and attempt.user_id == user.id
@@ -220,21 +224,24 @@ def item_question(item: models.AttemptItem) -> Question:
     return question_from_parts(version.question.key, version.asked, version.feedback)
 
 
-def record_answer(session: Session, item: models.AttemptItem, response: Any) -> bool:
+def record_answer(session: Session, item_id: int, question: Question, response: Any) -> bool:
     """Stores an answer unless the item has one; True if this call stored it.
 
-    The unique item_id makes the database the judge, so two racing submissions store one.
+    One INSERT ... ON CONFLICT DO NOTHING on the unique item_id makes the database the judge,
+    so two racing submissions store one; the label choices are written only by the call whose
+    answer went in, in the same transaction.
     """
-    if item.answer is not None or item.attempt.finished_at is not None:
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    answer_id = session.execute(
+        insert(ANSWERS).values(item_id=item_id, response=response, points=score(question, response),
+                               response_text=describe_response(question, response), answered_at=models.utcnow())
+        .on_conflict_do_nothing(index_elements=[ANSWERS.c.item_id]).returning(ANSWERS.c.id)).scalar()
+    if answer_id is None:
         return False
-    question = item_question(item)
-    stored = models.Answer(item_id=item.id, response=response, points=score(question, response),
-                           response_text=describe_response(question, response))
-    stored.label_choices = label_choices(question, response)
-    if not inserted(session, stored):
-        session.expire(item)
-        return False
-    session.expire(item, ["answer"])
+    choices = [{"answer_id": answer_id, "part": choice.part, "expected": choice.expected, "chosen": choice.chosen,
+                "right": choice.right} for choice in label_choices(question, response)]
+    if choices:
+        session.execute(insert(LABEL_CHOICES), choices)
     return True
 
 
@@ -358,20 +365,110 @@ class AttemptProgress:
         return next((n for n, done in enumerate(self.answered) if not done), None)
 
 
-def attempt_progress(session: Session, attempt_id: int) -> AttemptProgress:
+@dataclass(frozen=True)
+class GivenAnswer:
+    response: Any
+    points: float
+
+
+@dataclass(frozen=True)
+class ItemState:
+    """One item of an attempt as its page needs it; `set_id` and `digest` name its version's set."""
+
+    id: int
+    position: int
+    version_id: int
+    option_order: Optional[list[int]]
+    set_id: int
+    digest: str
+    answer: Optional[GivenAnswer]
+
+
+@dataclass(frozen=True)
+class AttemptState:
+    """An attempt as the question page and the submission need it, read in one query."""
+
+    id: int
+    set_id: Optional[int]
+    user_id: Optional[int]
+    practice_token: Optional[str]
+    finished_at: Any
+    feedback: str
+    kind: str
+    items: list[ItemState]
+
+    @property
+    def progress(self) -> AttemptProgress:
+        return AttemptProgress([i.id for i in self.items], [i.answer is not None for i in self.items])
+
+
+def attempt_state(session: Session, attempt_id: int, position: Optional[int] = None) -> Optional[AttemptState]:
+    """The attempt, its owner and its items with their answers, in one query; with `position`,
+    only that item (none if the attempt has no such position). None if there is no attempt."""
+    item_on = models.AttemptItem.attempt_id == models.Attempt.id
+    if position is not None:
+        item_on = and_(item_on, models.AttemptItem.position == position)
     rows = session.execute(
-        select(models.AttemptItem.id, models.Answer.id)
+        select(models.Attempt.id, models.Attempt.set_id, models.Attempt.user_id, models.Attempt.practice_token,
+               models.Attempt.finished_at, models.Attempt.feedback,
+               models.AttemptItem.id, models.AttemptItem.position, models.AttemptItem.version_id,
+               models.AttemptItem.option_order, models.QuestionSet.id, models.QuestionSet.digest,
+               models.Answer.id, models.Answer.response, models.Answer.points, models.Attempt.kind)
+        .select_from(models.Attempt)
+        .outerjoin(models.AttemptItem, item_on)
+        .outerjoin(models.QuestionVersion, models.QuestionVersion.id == models.AttemptItem.version_id)
+        .outerjoin(models.Question, models.Question.id == models.QuestionVersion.question_id)
+        .outerjoin(models.QuestionSet, models.QuestionSet.id == models.Question.set_id)
         .outerjoin(models.Answer, models.Answer.item_id == models.AttemptItem.id)
-        .where(models.AttemptItem.attempt_id == attempt_id).order_by(models.AttemptItem.position)).all()
-    return AttemptProgress([item_id for item_id, _a in rows], [answer_id is not None for _i, answer_id in rows])
+        .where(models.Attempt.id == attempt_id).order_by(models.AttemptItem.position)).all()
+    if not rows:
+        return None
+    first = rows[0]
+    items = [ItemState(row[6], row[7], row[8], row[9], row[10], row[11],
+                       GivenAnswer(row[13], row[14]) if row[12] is not None else None)
+             for row in rows if row[6] is not None]
+    return AttemptState(first[0], first[1], first[2], first[3], first[4], first[5], first[15], items)
 
 
-def load_item(session: Session, item_id: int) -> models.AttemptItem:
-    """One item with what its page shows: the version, its question and set, the answer."""
-    return session.scalar(select(models.AttemptItem).where(models.AttemptItem.id == item_id).options(
-        joinedload(models.AttemptItem.answer),
-        joinedload(models.AttemptItem.version).joinedload(models.QuestionVersion.question)
-        .joinedload(models.Question.question_set)))
+# Question versions never change what they ask; their feedback, and their set's title, labels
+# and article, change only by a re-import, which gives the set a new digest. So what the pages
+# show of a set and its versions is kept per process under (set id, digest): a request reads
+# the attempt, never the question, and a re-import is seen at once, by every server.
+
+@dataclass(frozen=True)
+class ShownSet:
+    """A set as its question pages show it, with every version of its questions by version id."""
+
+    id: int
+    title: str
+    labels: dict[str, Label]
+    article: list[dict[str, Any]]
+    source: Optional[dict[str, Any]]
+    questions: dict[int, Question]
+
+
+SHOWN_SETS_KEPT = 64
+_shown_sets: dict[tuple[int, str], ShownSet] = {}
+
+
+def shown_set(session: Session, set_id: int, digest: str) -> ShownSet:
+    """The set as its pages show it, from the per-process cache, read on a miss (two queries)."""
+    found = _shown_sets.get((set_id, digest))
+    if found is not None:
+        return found
+    qset = session.get(models.QuestionSet, set_id)
+    assert qset is not None, "an item's version belongs to a set"
+    versions = session.execute(
+        select(models.QuestionVersion.id, models.Question.key, models.QuestionVersion.asked,
+               models.QuestionVersion.feedback)
+        .join(models.Question, models.Question.id == models.QuestionVersion.question_id)
+        .where(models.Question.set_id == set_id)).all()
+    found = ShownSet(qset.id, qset.title, set_labels(qset), qset.article, qset.source,
+                     {vid: question_from_parts(key, asked, feedback) for vid, key, asked, feedback in versions})
+    if len(_shown_sets) >= SHOWN_SETS_KEPT:
+        _shown_sets.clear()   # a bound, not a policy: a few queries refill what is in use
+    _shown_sets[(set_id, qset.digest)] = found
+    return found
 
 
 def load_attempt(session: Session, attempt_id: int) -> Optional[models.Attempt]:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import cache
 from typing import Optional
 from urllib.parse import urlsplit
 
@@ -97,14 +98,23 @@ def security_headers(response: Response) -> Response:
 
 @login_manager.user_loader
 def load_user(session_key: str):  # type: ignore[no-untyped-def]
-    """The account whose current session key the cookie holds (never a bare row id)."""
-    from sqlalchemy import select
+    """The account whose current session key the cookie holds (never a bare row id), with only
+    what the session check and every page use (no password hash)."""
+    if not session_key or len(session_key) > 64:
+        return None
+    return db.session.scalar(signed_in_user_query(), {"session_key": session_key})
+
+
+@cache
+def signed_in_user_query():  # type: ignore[no-untyped-def]
+    """Built once, as it runs on every signed-in request."""
+    from sqlalchemy import bindparam, select
+    from sqlalchemy.orm import load_only
 
     from .models import User
 
-    if not session_key or len(session_key) > 64:
-        return None
-    return db.session.scalar(select(User).where(User.session_key == session_key))
+    return select(User).where(User.session_key == bindparam("session_key")).options(
+        load_only(User.session_key, User.role, User.username, User.timezone))
 
 
 def is_number(text: str) -> bool:

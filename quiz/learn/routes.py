@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from .. import attempts as service
 from .. import models
-from ..db import db, writing
+from ..db import db, reading, writing
 from ..security import is_number
 from ..sets.loader import ID_PATTERN
 from ..progress import learner_progress
@@ -51,7 +51,7 @@ def own_attempt_or_404(attempt_id: int, everything: bool = False) -> models.Atte
     return attempt
 
 
-def live_url(attempt: models.Attempt) -> str:
+def live_url(attempt: models.Attempt | service.AttemptState) -> str:
     """Where a live attempt is answered: its session's screen."""
     from ..live.service import session_of_attempt  # here: quiz.live's routes import this package
 
@@ -112,60 +112,81 @@ def start(slug: str):  # type: ignore[no-untyped-def]
     return redirect(url_for("learn.take", attempt_id=attempt.id))
 
 
-def render_question(attempt: models.Attempt, progress: service.AttemptProgress, position: int,
-                    problem: str | None = None, status: int = 200):  # type: ignore[no-untyped-def]
-    item = service.load_item(db.session, progress.item_ids[position])
-    question = service.item_question(item)
-    labels = service.set_labels(item.version.question.question_set)
-    return render_template("learn/question.html", attempt=attempt, item=item, question=question,
-                           labels=labels, problem=problem, answer=item.answer, progress=progress,
+def own_attempt_state_or_404(attempt_id: int, position: Optional[int] = None) -> service.AttemptState:
+    """The attempt as its question pages need it (one query), if it is this person's."""
+    state = service.attempt_state(db.session, attempt_id, position)
+    if state is None or not service.owns(state, signed_in_user(), practice_token()):
+        abort(404)
+    return state
+
+
+def render_question(attempt: service.AttemptState, position: int, problem: str | None = None,
+                    status: int = 200):  # type: ignore[no-untyped-def]
+    item = attempt.items[position]
+    qset = service.shown_set(db.session, item.set_id, item.digest)
+    progress = attempt.progress
+    return render_template("learn/question.html", attempt=attempt, item=item, qset=qset,
+                           question=qset.questions[item.version_id], labels=qset.labels, problem=problem,
+                           answer=item.answer, progress=progress,
                            show_feedback=item.answer is not None and attempt.feedback == "immediate",
                            next_position=progress.next_position), status
 
 
 @bp.route("/attempts/<int:attempt_id>/", methods=["GET", "POST"])
 def take(attempt_id: int):  # type: ignore[no-untyped-def]
-    attempt = own_attempt_or_404(attempt_id)
-    if attempt.finished_at is not None:
-        return redirect(url_for("learn.review", attempt_id=attempt.id))
-    if attempt.kind == "live":  # answered only while the class's question is open
-        return redirect(live_url(attempt))
     if request.method == "POST":
-        return answer(attempt)
-    progress = service.attempt_progress(db.session, attempt.id)
-    wanted = request.args.get("q", "")
-    # Each question has its own address (?q=N; quiz.js puts it in the address bar when the page
-    # was reached without it), so Back after answering shows the question just answered, with
-    # its feedback, rather than whatever comes next; no-store makes Back ask the server again.
-    if is_number(wanted) and int(wanted) < progress.total and (
-            progress.answered[int(wanted)] or int(wanted) == progress.next_position):
-        position = int(wanted)
-    elif progress.next_position is None:
-        return render_template("learn/finish.html", attempt=attempt)
-    else:
-        position = progress.next_position
-    page, status = render_question(attempt, progress, position)
-    return page, status, {"Cache-Control": "no-store"}
+        return answer(attempt_id)
+    with reading():
+        attempt = own_attempt_state_or_404(attempt_id)
+        if attempt.finished_at is not None:
+            return redirect(url_for("learn.review", attempt_id=attempt.id))
+        if attempt.kind == "live":  # answered only while the class's question is open
+            return redirect(live_url(attempt))
+        progress = attempt.progress
+        wanted = request.args.get("q", "")
+        # Each question has its own address (?q=N; quiz.js puts it in the address bar when the page
+        # was reached without it), so Back after answering shows the question just answered, with
+        # its feedback, rather than whatever comes next; no-store makes Back ask the server again.
+        if is_number(wanted) and int(wanted) < progress.total and (
+                progress.answered[int(wanted)] or int(wanted) == progress.next_position):
+            position = int(wanted)
+        elif progress.next_position is None:
+            return render_template("learn/finish.html", attempt=attempt)
+        else:
+            position = progress.next_position
+        page, status = render_question(attempt, position)
+        return page, status, {"Cache-Control": "no-store"}
 
 
-def answer(attempt: models.Attempt):  # type: ignore[no-untyped-def]
-    progress = service.attempt_progress(db.session, attempt.id)
+def answer(attempt_id: int):  # type: ignore[no-untyped-def]
+    """Stores one answer in one write transaction: the attempt, its owner and the item in one
+    query, then the answer and its label choices; nothing is read again after the commit."""
     position = request.form.get("position", "")
-    if not is_number(position) or int(position) >= progress.total:
-        abort(400)
-    item = service.load_item(db.session, progress.item_ids[int(position)])
-    if item.answer is not None:
-        flash(_("You had already answered this question; your first answer is kept."), "info")
-        return redirect(url_for("learn.take", attempt_id=attempt.id, q=item.position))
-    question = service.item_question(item)
-    labels = service.set_labels(item.version.question.question_set)
-    try:
-        response = read_response(request.form, question, list(labels))
-    except AnswerProblem as problem:
-        return render_question(attempt, progress, item.position, problem=str(problem), status=422)
     with writing():
-        item = db.session.get(models.AttemptItem, item.id)  # fresh, inside the write transaction
-        if not service.record_answer(db.session, item, response):
+        attempt = own_attempt_state_or_404(attempt_id, int(position) if is_number(position) else -1)
+        if attempt.finished_at is not None:
+            db.session.rollback()
+            return redirect(url_for("learn.review", attempt_id=attempt.id))
+        if attempt.kind == "live":
+            db.session.rollback()
+            return redirect(live_url(attempt))
+        if not attempt.items:
+            abort(400)
+        item = attempt.items[0]
+        if item.answer is not None:
+            db.session.rollback()
+            flash(_("You had already answered this question; your first answer is kept."), "info")
+            return redirect(url_for("learn.take", attempt_id=attempt.id, q=item.position))
+        qset = service.shown_set(db.session, item.set_id, item.digest)
+        question = qset.questions[item.version_id]
+        try:
+            response = read_response(request.form, question, list(qset.labels))
+        except AnswerProblem as problem:
+            db.session.rollback()
+            with reading():
+                return render_question(own_attempt_state_or_404(attempt_id), item.position, problem=str(problem),
+                                       status=422)
+        if not service.record_answer(db.session, item.id, question, response):
             flash(_("You had already answered this question; your first answer is kept."), "info")
         db.session.commit()
     if attempt.feedback == "immediate":

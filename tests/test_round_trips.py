@@ -1,0 +1,119 @@
+"""Round trips to the database per request, counted on both databases, so that a later change
+cannot silently bring back the reloads and extra queries the serving benchmark found.
+
+A round trip is anything sent to the database and waited for: every statement, BEGIN (SQLite's
+is a statement; psycopg sends its own before the first statement of a transaction) and
+COMMIT or ROLLBACK when a transaction is open. An engine event listener counts them; a
+COMMIT or ROLLBACK with no transaction open sends nothing, so it is not counted.
+
+Counted once the process has served the set: the first page of a set in a process also reads
+the set and its versions (two queries), which it then keeps (quiz.attempts.shown_set).
+"""
+from __future__ import annotations
+
+import re
+from contextlib import contextmanager
+
+from sqlalchemy import event, func, select
+
+from quiz import models
+from quiz.db import db
+
+from support import join_as, post_form
+
+QUESTION_PAGE_MOST = 2
+SUBMISSION_MOST = 6
+
+
+def in_transaction(dbapi_connection) -> bool:  # type: ignore[no-untyped-def]
+    if hasattr(dbapi_connection, "in_transaction"):   # sqlite3
+        return bool(dbapi_connection.in_transaction)
+    from psycopg.pq import TransactionStatus
+
+    return dbapi_connection.info.transaction_status != TransactionStatus.IDLE
+
+
+@contextmanager
+def round_trips(app):  # type: ignore[no-untyped-def]
+    """Collects what the requests made inside the block sent to the database, one entry per trip."""
+    sent: list[str] = []
+
+    def statement(conn, _cursor, text, _parameters, _context, _many):  # type: ignore[no-untyped-def]
+        dbapi_connection = conn.connection.dbapi_connection
+        if (conn.dialect.name == "postgresql" and not dbapi_connection.autocommit
+                and not in_transaction(dbapi_connection)):
+            sent.append("BEGIN (psycopg's own)")
+        sent.append(" ".join(text.split())[:90])
+
+    def ending(name):  # type: ignore[no-untyped-def]
+        def listener(conn):  # type: ignore[no-untyped-def]
+            if in_transaction(conn.connection.dbapi_connection):
+                sent.append(name)
+        return listener
+
+    with app.app_context():
+        engine = db.engine
+    listeners = [("before_cursor_execute", statement), ("commit", ending("COMMIT")),
+                 ("rollback", ending("ROLLBACK"))]
+    for name, listener in listeners:
+        event.listen(engine, name, listener)
+    try:
+        yield sent
+    finally:
+        for name, listener in listeners:
+            event.remove(engine, name, listener)
+
+
+def token_of(page: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert found, "no form on the page"
+    return found.group(1)
+
+
+def signed_in_learner_on_question_one(app, make_class, sample_set):  # type: ignore[no-untyped-def]
+    make_class(assign=sample_set)
+    client = app.test_client()
+    assert join_as(client, "amira").status_code == 302
+    started = post_form(client, "/sets/sample/", {}, action="/sets/sample/start")
+    url = started.headers["Location"]
+    client.get(url)   # a first request opens the connection the pool keeps, as a running server has
+    return client, url
+
+
+def test_the_question_page_takes_at_most_two_round_trips(app, make_class, sample_set):
+    client, url = signed_in_learner_on_question_one(app, make_class, sample_set)
+    with round_trips(app) as sent:
+        page = client.get(url)
+    assert page.status_code == 200 and "Question 1 of 4" in page.get_data(as_text=True)
+    assert len(sent) <= QUESTION_PAGE_MOST, sent
+
+
+def test_an_answer_and_its_feedback_page_take_at_most_six_and_two_round_trips(app, make_class, sample_set):
+    client, url = signed_in_learner_on_question_one(app, make_class, sample_set)
+    answers = [{"label": "fact"}, {"option": "a"}, {"word": ["3", "4"]},
+               {"item-0": "fact", "item-1": "commentary"}]   # one of each type; sort stores two label choices
+    for position, fields in enumerate(answers):
+        token = token_of(client.get(url).get_data(as_text=True))
+        with round_trips(app) as sent:
+            stored = client.post(url, data={"csrf_token": token, "position": str(position), **fields})
+        assert stored.status_code == 302 and stored.headers["Location"].endswith(f"?q={position}#feedback")
+        assert len(sent) <= SUBMISSION_MOST, (fields, sent)
+        with round_trips(app) as sent:
+            feedback = client.get(stored.headers["Location"])
+        assert feedback.status_code == 200 and 'id="feedback"' in feedback.get_data(as_text=True)
+        assert len(sent) <= QUESTION_PAGE_MOST, sent
+    with app.app_context():
+        stored_answers = db.session.scalar(select(func.count(models.Answer.id)))
+        choices = db.session.scalar(select(func.count(models.LabelChoice.id)))
+    assert (stored_answers, choices) == (4, 3)   # the label question's one choice, the sort's two
+
+
+def test_a_second_submission_of_the_same_question_stores_nothing_in_as_few_trips(app, make_class, sample_set):
+    client, url = signed_in_learner_on_question_one(app, make_class, sample_set)
+    token = token_of(client.get(url).get_data(as_text=True))
+    client.post(url, data={"csrf_token": token, "position": "0", "label": "opinion"})
+    with round_trips(app) as sent:
+        again = client.post(url, data={"csrf_token": token, "position": "0", "label": "fact"})
+    assert again.status_code == 302 and len(sent) <= SUBMISSION_MOST, sent
+    with app.app_context():
+        assert db.session.scalar(select(models.Answer.response_text)) == "opinion"
