@@ -16,12 +16,13 @@ from __future__ import annotations
 import random
 import secrets
 from dataclasses import dataclass, field
+from functools import cache
 from datetime import timedelta
 from typing import Any, Callable, Iterable, Optional
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy import and_, bindparam, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
@@ -405,22 +406,8 @@ class AttemptState:
 def attempt_state(session: Session, attempt_id: int, position: Optional[int] = None) -> Optional[AttemptState]:
     """The attempt, its owner and its items with their answers, in one query; with `position`,
     only that item (none if the attempt has no such position). None if there is no attempt."""
-    item_on = models.AttemptItem.attempt_id == models.Attempt.id
-    if position is not None:
-        item_on = and_(item_on, models.AttemptItem.position == position)
-    rows = session.execute(
-        select(models.Attempt.id, models.Attempt.set_id, models.Attempt.user_id, models.Attempt.practice_token,
-               models.Attempt.finished_at, models.Attempt.feedback,
-               models.AttemptItem.id, models.AttemptItem.position, models.AttemptItem.version_id,
-               models.AttemptItem.option_order, models.QuestionSet.id, models.QuestionSet.digest,
-               models.Answer.id, models.Answer.response, models.Answer.points, models.Attempt.kind)
-        .select_from(models.Attempt)
-        .outerjoin(models.AttemptItem, item_on)
-        .outerjoin(models.QuestionVersion, models.QuestionVersion.id == models.AttemptItem.version_id)
-        .outerjoin(models.Question, models.Question.id == models.QuestionVersion.question_id)
-        .outerjoin(models.QuestionSet, models.QuestionSet.id == models.Question.set_id)
-        .outerjoin(models.Answer, models.Answer.item_id == models.AttemptItem.id)
-        .where(models.Attempt.id == attempt_id).order_by(models.AttemptItem.position)).all()
+    parameters = {"attempt_id": attempt_id} if position is None else {"attempt_id": attempt_id, "position": position}
+    rows = session.connection().execute(attempt_state_query(position is not None), parameters).all()
     if not rows:
         return None
     first = rows[0]
@@ -428,6 +415,27 @@ def attempt_state(session: Session, attempt_id: int, position: Optional[int] = N
                        GivenAnswer(row[13], row[14]) if row[12] is not None else None)
              for row in rows if row[6] is not None]
     return AttemptState(first[0], first[1], first[2], first[3], first[4], first[5], first[15], items)
+
+
+@cache
+def attempt_state_query(one_item: bool):  # type: ignore[no-untyped-def]
+    """Built once, and run on the session's connection (Core, no ORM): building a statement
+    costs more than running it from SQLAlchemy's compiled cache."""
+    item_on = models.AttemptItem.attempt_id == models.Attempt.id
+    if one_item:
+        item_on = and_(item_on, models.AttemptItem.position == bindparam("position"))
+    return (select(models.Attempt.id, models.Attempt.set_id, models.Attempt.user_id, models.Attempt.practice_token,
+                   models.Attempt.finished_at, models.Attempt.feedback,
+                   models.AttemptItem.id, models.AttemptItem.position, models.AttemptItem.version_id,
+                   models.AttemptItem.option_order, models.QuestionSet.id, models.QuestionSet.digest,
+                   models.Answer.id, models.Answer.response, models.Answer.points, models.Attempt.kind)
+            .select_from(models.Attempt)
+            .outerjoin(models.AttemptItem, item_on)
+            .outerjoin(models.QuestionVersion, models.QuestionVersion.id == models.AttemptItem.version_id)
+            .outerjoin(models.Question, models.Question.id == models.QuestionVersion.question_id)
+            .outerjoin(models.QuestionSet, models.QuestionSet.id == models.Question.set_id)
+            .outerjoin(models.Answer, models.Answer.item_id == models.AttemptItem.id)
+            .where(models.Attempt.id == bindparam("attempt_id")).order_by(models.AttemptItem.position))
 
 
 # Question versions never change what they ask; their feedback, and their set's title, labels

@@ -5,10 +5,11 @@ import re
 import threading
 import time
 from datetime import datetime, timezone
+from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import Flask, current_app, send_from_directory
-from flask_babel import Babel, get_locale
+from flask import Flask, current_app, g, send_from_directory
+from flask_babel import Babel, get_locale, get_translations
 from flask_login import current_user
 from sqlalchemy import text
 
@@ -24,6 +25,12 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "en")
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(PACKAGE_DIR / "translations"))
     babel.init_app(app, locale_selector=choose_locale)
+    app.jinja_env.install_gettext_callables(  # in place of flask_babel's, which look up the request's
+        gettext=lambda text: request_translations().ugettext(text),  # translations at every string
+        ngettext=lambda text, plural, n: request_translations().ungettext(text, plural, n),
+        pgettext=lambda context, text: request_translations().upgettext(context, text),
+        npgettext=lambda context, text, plural, n: request_translations().unpgettext(context, text, plural, n),
+        newstyle=True)
     app.static_folder = str(PACKAGE_DIR / "static")
     app.jinja_env.filters["localtime"] = localtime
     app.jinja_env.filters["percent"] = lambda ratio: percent(ratio or 0, 1)
@@ -38,8 +45,18 @@ def init_app(app: Flask) -> None:
     app.add_url_rule("/favicon.ico", "favicon", favicon)
 
 
+def request_translations():  # type: ignore[no-untyped-def]
+    """The translations of this request's locale, looked up once per request."""
+    found = g.get("translations")
+    if found is None:
+        found = g.translations = get_translations()
+    return found
+
+
+@cache
 def available_locales() -> list[str]:
-    """English, and every language with a compiled catalogue in quiz/translations/."""
+    """English, and every language with a compiled catalogue in quiz/translations/ (read once:
+    catalogues are compiled when the package is built)."""
     folder = PACKAGE_DIR / "translations"
     return ["en"] + sorted(p.name for p in folder.iterdir() if (p / "LC_MESSAGES" / "messages.mo").exists()) \
         if folder.is_dir() else ["en"]
