@@ -1,38 +1,36 @@
 #!/usr/bin/env python3
-"""Serving benchmark: ratios measured in one run, on one gunicorn configuration.
+"""Serving benchmark: the quiz's pages as ratios of a truly bare Flask "hello", in one run.
 
-    .venv/bin/python benchmarks/serve.py [--postgres URL] [--seconds N] [--concurrency 50] [--workers 4]
+    .venv/bin/python benchmarks/serve.py [--postgres URL] [--rounds 3] [--seconds 10] [--client wrk|asyncio]
 
-(a) a question page and (b) an answer submission (each a real write), against a bare Flask
-"hello" route served by the same gunicorn master and workers (benchmarks/bench_app.py), with
-50 concurrent signed-in learners driven by an asyncio HTTP/1.1 client in a second process on
-loopback: requests/s, p50/p95 latency, errors, CPU per request of the workers;
-(c) the set report of a class of 30 when the database holds 10,000 and when it holds 1,000,000
-answers in all (data made with INSERT ... SELECT; the report fetched over HTTP by the class's
-instructor);
-(d) `quiz import` of 1,000 set files (benchmarks/import_sets.py, run as a subprocess);
-(e) memory (RSS, PSS) of every gunicorn worker after the load.
+Two gunicorns started with the same command and worker count (default 4), on two ports: the quiz
+as deployed (`gunicorn 'quiz:create_app()'`, after `quiz migrate` and `quiz import`) and
+benchmarks/bare_app.py, a plain Flask app whose one route returns "hello" (no hooks, no session,
+no headers). 50 signed-in learners (each joined the class with its code and started an attempt
+through HTTP) load them in turn:
+(a) bare: GET / of the bare app;
+(b) question page: GET /attempts/<id>/, the learner's next question;
+(c) learner step: POST an answer, then GET the feedback page it redirects to (a step is the pair).
+Rounds are interleaved (bare, question, step, bare, ...), each window after its own warm-up, and
+each round's ratio is taken against the same round's bare rate: min, median and max of the rounds.
+The load generator is wrk (apt-get install wrk) when it is installed, else an asyncio client; with
+2 CPUs or more it runs on the last CPU and the gunicorns on the others, so that its own work is
+not taken from the servers (PostgreSQL, a shared service, is not pinned).
+(d) the set report of classes of 30, 300 and 3,000 learners in one database (one finished
+20-question attempt each), each class's report fetched in turn by its instructor.
+(e) memory of the quiz's workers after the load.
 
 SQLite files in a temporary folder by default. With --postgres URL, fresh databases
-quiz_bench_<random>_serve, _report10k and _report1m are made on that server (the URL names
-the server; its database is only used to connect) and dropped at the end.
-
-The machine may be shared and noisy, so each target is a ratio within one run: bare, question
-and submission are measured in turn, in several short rounds, and the ratio is the median of the
-rounds' ratios; the two report databases are queried in turn.
-
---client wrk drives the same learners with wrk (apt-get install wrk) instead of the asyncio
-client: on a small machine the asyncio client's own CPU (about 0.5 ms a request) is taken from
-the server, most of all at the bare endpoint's rate, which flatters the ratios; wrk's is not.
+quiz_bench_<random>_serve and _report are made on that server and dropped at the end.
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
-import math
-import multiprocessing
+import json
 import os
 import re
+import shutil
 import signal
 import statistics
 import subprocess
@@ -56,27 +54,18 @@ for _path in (str(ROOT / "tests"), str(ROOT)):  # serverkit (the load tests' kit
     if _path not in sys.path:
         sys.path.insert(0, _path)
 
-from serverkit import (
-    CSRF,
-    JOIN_CODE,
-    Learner,
-    free_port,
-    label_set,
-    release,
-    right_label,
-    server_env,
-)
+from serverkit import CSRF, JOIN_CODE, Learner, free_port, label_set, release, server_env  # noqa: E402
 
 BIN = Path(sys.executable).parent
-TARGET_QUESTION = 0.30     # question page requests/s, as a share of the bare endpoint's
-TARGET_SUBMISSION = 0.20   # answer submission requests/s, as a share of the bare endpoint's
-TARGET_REPORT = 1.5        # set report time at 1,000,000 answers / at 10,000, at most
+TARGET_QUESTION = 0.25     # question pages/s, as a share of the bare hello's requests/s
+TARGET_STEP = 0.15         # learner steps/s (answer + feedback page), as a share of the same
+TARGET_REPORT = 3.0        # set report time, class of 3,000 / class of 30, at most
 TARGET_MEMORY_MB = 150     # RSS per worker after the load, less than
 TEACHER, TEACHER_PASSWORD = "bench-teacher", "bench-teacher-password"
-REPORT_QUESTIONS = 20      # questions of the report's set: one answer each per attempt
-CLASS_SIZE = 30
-KINDS = {"bare": "bare GET /bench/hello", "question": "question page GET /attempts/<id>/",
-         "submission": "answer submission POST /attempts/<id>/"}
+QUESTIONS = 20             # `label` questions per set, as real sets
+CLASSES = (30, 300, 3000)  # learners of the report's classes
+KINDS = {"bare": "bare hello GET / (bare_app.py)", "question": "question page GET /attempts/<id>/",
+         "step": "learner step: POST answer + GET feedback"}
 
 
 def say(text: str = "") -> None:
@@ -92,12 +81,27 @@ def verdict(ok: bool) -> str:
     return "PASS" if ok else "MISS"
 
 
+def load_average() -> str:
+    try:
+        return " ".join(f"{n:.2f}" for n in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
+def cpu_split() -> tuple[set[int], set[int]]:
+    """(CPUs of the servers, CPU of the load generator): the last CPU for the client, if there are 2+."""
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        return set(cpus), set(cpus)
+    return set(cpus[:-1]), {cpus[-1]}
+
+
 # -- databases and servers -------------------------------------------------------------------------
 
 @contextmanager
 def databases(tmp: Path, postgres: str | None) -> Iterator[tuple[str, dict[str, str]]]:
-    """(description, URLs of the serving database and of the two report databases)."""
-    parts = ("serve", "report10k", "report1m")
+    """(description, URLs of the serving database and of the report database)."""
+    parts = ("serve", "report")
     if not postgres:
         import sqlite3
 
@@ -138,11 +142,14 @@ def quiz_app(database_url: str):  # type: ignore[no-untyped-def]
 
 @dataclass
 class Gunicorn:
-    """`gunicorn --workers N 'bench_app:create()'`: the README's deployment, plus /bench/hello."""
+    """`gunicorn --workers N APP` in a process group of its own, on the servers' CPUs."""
 
+    app: str            # "quiz:create_app()" or "bare_app:app"
     database_url: str
     cwd: Path
     workers: int
+    cpus: set[int]
+    ready_path: str = "/healthz"
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
 
@@ -151,28 +158,26 @@ class Gunicorn:
         return f"http://127.0.0.1:{self.port}"
 
     @property
-    def command(self) -> list[str]:
-        return ["gunicorn", "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers),
-                "--timeout", "120", "--graceful-timeout", "5", "bench_app:create()"]
-
-    @property
     def shown(self) -> str:
-        return " ".join(part for part in self.command if "127.0.0.1" not in part and part != "--bind")
+        return f"gunicorn --workers {self.workers} '{self.app}'"
 
     def start(self, timeout: float = 60) -> Gunicorn:
         log_path = self.cwd / f"gunicorn-{self.port}.log"
-        path = os.pathsep.join(p for p in (str(BENCH), str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
+        path = os.pathsep.join(p for p in (str(BENCH), os.environ.get("PYTHONPATH", "")) if p)
+        cpus = self.cpus
         with open(log_path, "ab") as log:
-            self.process = subprocess.Popen([str(BIN / "gunicorn"), *self.command[1:]],
-                                            env=server_env(self.database_url, PYTHONPATH=path), cwd=self.cwd,
-                                            stdout=log, stderr=log, start_new_session=True)
+            self.process = subprocess.Popen(
+                [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers),
+                 "--timeout", "120", "--graceful-timeout", "5", self.app],
+                env=server_env(self.database_url, PYTHONPATH=path), cwd=self.cwd, stdout=log, stderr=log,
+                start_new_session=True, preexec_fn=lambda: os.sched_setaffinity(0, cpus))
         deadline = time.time() + timeout
         while time.time() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"gunicorn exited:\n{log_path.read_text()[-3000:]}")
             try:
-                with urllib.request.urlopen(self.url + "/bench/hello", timeout=2) as response:
-                    if response.read() == b"hello" and len(self.worker_pids()) == self.workers:
+                with urllib.request.urlopen(self.url + self.ready_path, timeout=2) as response:
+                    if response.status == 200 and len(self.worker_pids()) == self.workers:
                         time.sleep(1.0)  # the other workers finish importing the app
                         return self
             except OSError:
@@ -188,6 +193,17 @@ class Gunicorn:
                     Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()]
         except OSError:
             return []
+
+    def cpu_seconds(self) -> float:
+        """CPU time of the workers so far (utime + stime)."""
+        total = 0
+        for pid in self.worker_pids():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])
+            except (OSError, IndexError, ValueError):
+                pass
+        return total / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
@@ -227,7 +243,8 @@ def memory_lines(server: Gunicorn) -> tuple[list[str], float]:
     return lines, worst
 
 
-# -- (a), (b): learners and the load ------------------------------------------------------------------
+
+# -- (a), (b), (c): learners and the load ------------------------------------------------------------
 
 def make_class(database_url: str, slugs: list[str]) -> None:
     """An instructor's class (join code JOIN_CODE) with every serving set assigned."""
@@ -268,7 +285,7 @@ def prepare_learner(base: str, number: int, slug: str) -> dict[str, Any]:
 
 def more_attempts(database_url: str, learners: list[dict[str, Any]], slugs: list[str]) -> None:
     """Each learner's attempts at the other sets, started in-process with the app's own
-    `start_attempt` (what POST /sets/<slug>/start runs), so that submissions never run out."""
+    `start_attempt` (what POST /sets/<slug>/start runs), so that answers never run out."""
     from sqlalchemy import select
 
     from quiz import attempts, models
@@ -288,32 +305,152 @@ def more_attempts(database_url: str, learners: list[dict[str, Any]], slugs: list
         db.engine.dispose()
 
 
-def cpu_ticks(pid: int) -> int:
-    """utime + stime of a process, in clock ticks."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return int(fields[11]) + int(fields[12])
-    except (OSError, IndexError, ValueError):
-        return 0
+def unanswered(database_url: str, learners: list[dict[str, Any]]) -> list[list[tuple[str, int]]]:
+    """Each learner's unanswered questions, (attempt path, position) in order, from the database."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        rows = connection.execute(text(
+            "SELECT i.attempt_id, i.position FROM attempt_items i LEFT JOIN answers a ON a.item_id = i.id "
+            "WHERE a.id IS NULL ORDER BY i.attempt_id, i.position")).all()
+    engine.dispose()
+    open_positions: dict[str, list[int]] = {}
+    for attempt_id, position in rows:
+        open_positions.setdefault(f"/attempts/{attempt_id}/", []).append(position)
+    return [[(path, position) for path in learner["attempts"] for position in open_positions.get(path, [])]
+            for learner in learners]
 
 
-def postgres_pids() -> list[int]:
-    pids = []
-    for entry in os.scandir("/proc"):
-        if entry.name.isdigit():
-            try:
-                if Path(entry.path, "comm").read_text().strip() == "postgres":
-                    pids.append(int(entry.name))
-            except OSError:
-                pass
-    return pids
+def right_label_of(position: int) -> str:
+    return ("fact", "commentary", "opinion")[position % 3]
 
 
-def machine_ticks() -> tuple[int, int]:
-    """(busy, all) clock ticks of every CPU of the machine since boot."""
-    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
-    return sum(values) - values[3] - values[4], sum(values)
+WRK_SCRIPT = r"""
+-- generated by benchmarks/serve.py: one wrk thread, one learner per connection
+local kind = "%(kind)s"
+local labels = {"fact", "commentary", "opinion"}
+local learners = {%(learners)s}
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init(args)
+  mine, by_attempt, turn, good, bad, steps, idle, why, checked = {}, {}, 0, 0, 0, 0, 0, "", false
+  for _, l in ipairs(learners) do
+    local m = {l = l, next = 1, busy = false, feedback = nil}
+    table.insert(mine, m)
+    for _, t in ipairs(l.todo) do by_attempt[string.match(t[1], "/attempts/(%%d+)/")] = m end
+  end
+end
+-- A step is sequential for each learner: its POST, then the feedback page the reply names.
+-- A learner with a request in flight is skipped; with as many learners as connections one is free.
+function request()
+  if not checked then   -- wrk's first call only checks the script: nothing is sent
+    checked = true
+    return wrk.format("GET", "/")
+  end
+  for _ = 1, #mine do
+    turn = turn %% #mine + 1
+    local m = mine[turn]
+    if kind == "bare" then return wrk.format("GET", "/") end
+    local headers = {["Cookie"] = "session=" .. m.l.cookie, ["Accept"] = "text/html"}
+    if kind == "question" then return wrk.format("GET", m.l.current, headers) end
+    if not m.busy then
+      if m.feedback then
+        local path = m.feedback
+        m.busy, m.feedback = true, nil
+        return wrk.format("GET", path, headers)
+      end
+      local todo = m.l.todo[m.next]
+      if todo then
+        m.next, m.busy = m.next + 1, true
+        local body = "position=" .. todo[2] .. "&label=" .. labels[todo[2] %% 3 + 1] .. "&csrf_token=" .. m.l.token
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+        return wrk.format("POST", todo[1], headers, body)
+      end
+    end
+  end
+  idle = idle + 1   -- nobody free (a reply lost) or out of questions: counted, never expected
+  return wrk.format("GET", "/healthz")
+end
+function response(status, headers, body)
+  local ok = false
+  if kind == "bare" then ok = status == 200 and body == "hello"
+  elseif kind == "question" then ok = status == 200 and string.find(body, 'name="position"', 1, true) ~= nil
+  elseif status == 302 then   -- an answer stored: a redirect to its feedback
+    local location = headers["Location"] or ""
+    local m = by_attempt[string.match(location, "/attempts/(%%d+)/") or ""]
+    ok = m ~= nil and string.sub(location, -9) == "#feedback"
+    if m then
+      m.busy = false
+      if ok then m.feedback = string.gsub(string.gsub(location, "^https?://[^/]+", ""), "#.*$", "") end
+    end
+  else                        -- a feedback page
+    local m = by_attempt[string.match(body, "/attempts/(%%d+)/") or ""]
+    ok = status == 200 and m ~= nil and string.find(body, 'id="feedback"', 1, true) ~= nil
+    if m then m.busy = false end
+    if ok then steps = steps + 1 end
+  end
+  if ok then good = good + 1 else
+    bad = bad + 1
+    if bad <= 5 then why = why .. status .. (headers["Location"] and (" to " .. headers["Location"]) or "") .. ", " end
+  end
+end
+function done(summary, latency, requests)
+  local t = threads[1]
+  local e = summary.errors
+  io.write(string.format("WRK %%d %%d %%d %%d %%d %%d %%.6f %%.6f\n", summary.duration, t:get("good"), t:get("bad"),
+    e.connect + e.read + e.write + e.timeout, t:get("steps"), t:get("idle"),
+    latency:percentile(50) / 1e6, latency:percentile(95) / 1e6))
+  io.write("WHY " .. t:get("why") .. "\n")
+end
+"""
 
+
+def lua_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+@dataclass
+class Run:
+    """One run of the load generator: what it counted, over how long."""
+
+    seconds: float
+    good: int           # replies as expected (bare: "hello"; question: a page with its form; step: both parts)
+    bad: int            # wrong replies and socket errors or timeouts
+    steps: int          # step: feedback pages that completed a POST + GET pair
+    idle: int           # requests sent with no learner free (should stay 0)
+    p50: float          # latency per request, seconds
+    p95: float
+
+    @property
+    def rate(self) -> float:
+        return (self.steps if self.steps else self.good) / self.seconds
+
+
+def wrk_run(kind: str, base: str, learners: list[dict[str, Any]], todos: list[list[tuple[str, int]]],
+            seconds: float, tmp: Path, cpus: set[int]) -> Run:
+    entries = ", ".join(
+        f"{{cookie = {lua_string(l['cookie'])}, token = {lua_string(urllib.parse.quote(l['token']))}, "
+        f"current = {lua_string(todo[0][0] if todo else l['attempts'][-1])}, "
+        f"todo = {{{', '.join(f'{{{lua_string(path)}, {position}}}' for path, position in todo)}}}}}"
+        for l, todo in zip(learners, todos))
+    script = tmp / f"wrk-{kind}.lua"
+    script.write_text(WRK_SCRIPT % {"kind": kind, "learners": entries}, encoding="utf-8")
+    done = subprocess.run(["wrk", "-t", "1", "-c", str(len(learners)), "-d", f"{max(1, round(seconds))}s",
+                           "--timeout", "60s", "-s", str(script), base + "/"], capture_output=True, text=True,
+                          check=False, preexec_fn=lambda: os.sched_setaffinity(0, cpus))
+    line = next((x for x in done.stdout.splitlines() if x.startswith("WRK ")), None)
+    if line is None:
+        raise RuntimeError(f"wrk failed: {done.stdout[-1000:]} {done.stderr[-1000:]}")
+    micros, good, bad, errors, steps, idle = (int(x) for x in line.split()[1:7])
+    p50, p95 = (float(x) for x in line.split()[7:9])
+    why = next((x[4:] for x in done.stdout.splitlines() if x.startswith("WHY ")), "")
+    if bad + errors:
+        note(f"{kind}: {bad} wrong replies ({why.strip() or 'none'}), {errors} socket errors or timeouts")
+    return Run(micros / 1e6, good, bad + errors, steps, idle, p50, p95)
+
+
+# The asyncio client, used when wrk is not installed: one coroutine per learner, in a process of its own.
 
 class ReplyReader(asyncio.Protocol):
     """Reads HTTP/1.1 replies off one socket (framed by Content-Length, as gunicorn sends them)."""
@@ -354,565 +491,259 @@ class ReplyReader(asyncio.Protocol):
             self.waiter.set_exception(exc or ConnectionResetError("closed before the reply"))
 
 
-class Connection:
-    """One HTTP/1.1 connection, kept alive unless the server closes it. gunicorn's sync workers
-    close it after every reply, so each request then opens a new one, as a browser's would.
-    A bare asyncio Protocol rather than streams: a little less of the client's own CPU per request."""
-
-    def __init__(self, host: str, port: int):
-        self.host, self.port = host, port
-        self.reader: ReplyReader | None = None
-
-    async def fetch(self, raw: bytes) -> tuple[int, bytes, bytes]:
-        loop = asyncio.get_running_loop()
-        if self.reader is None or self.reader.closed:
-            _transport, self.reader = await loop.create_connection(ReplyReader, self.host, self.port)
-        reader = self.reader
-        assert reader.transport is not None
-        reader.waiter = loop.create_future()
-        try:
-            reader.transport.write(raw)
-            head, body = await reader.waiter
-        except BaseException:
-            self.close()
-            raise
-        if b"\r\nconnection: close" in head.lower():
-            self.close()
-        return int(head[9:12]), head, body
-
-    def close(self) -> None:
-        if self.reader is not None and self.reader.transport is not None:
-            self.reader.transport.close()
-        self.reader = None
+async def fetch(port: int, raw: bytes) -> tuple[int, bytes, bytes]:
+    """One request on a new connection, as gunicorn's sync workers close it after each reply."""
+    loop = asyncio.get_running_loop()
+    transport, reader = await loop.create_connection(ReplyReader, "127.0.0.1", port)
+    reader.waiter = loop.create_future()
+    try:
+        transport.write(raw)
+        head, body = await reader.waiter
+    finally:
+        transport.close()
+    return int(head[9:12]), head, body
 
 
-COOKIE = re.compile(rb"\r\nset-cookie: session=([^;\r\n]*)", re.IGNORECASE)
-LOCATION = re.compile(rb"\r\nlocation: ([^\r\n]*)", re.IGNORECASE)
-
-
-@dataclass
-class Window:
-    """One measured stretch of one endpoint, and what it cost."""
-
-    kind: str
-    round: int
-    warmup: float
-    seconds: float
-    recording: bool = False
-    started: float = 0.0
-    ended: float = 0.0
-    latencies: list[float] = field(default_factory=list)
-    errors: int = 0
-    error_examples: dict[str, int] = field(default_factory=dict)
-    server_cpu: float = 0.0     # CPU seconds of the gunicorn workers
-    client_cpu: float = 0.0     # CPU seconds of this load generator
-    postgres_cpu: float = 0.0   # CPU seconds of every postgres process on the machine
-    machine_busy: float = 0.0   # share of all the machine's CPUs busy
-    count: int | None = None    # with wrk: requests answered right, and wrk's own percentiles (seconds)
-    p50: float | None = None
-    p95: float | None = None
+LOCATION = re.compile(rb"\r\nlocation: ([^\r\n#]*)(#feedback)?", re.IGNORECASE)
 
 
 async def drive(config: dict[str, Any]) -> dict[str, Any]:
-    """The load generator: one coroutine per learner, each sending its next request as soon as
-    the previous one is answered; a controller switches endpoints and records the windows."""
-    host, port = "127.0.0.1", config["port"]
-    hz = os.sysconf("SC_CLK_TCK")
-    windows = [Window(**w) for w in config["plan"]]
-    state: dict[str, Any] = {"kind": windows[0].kind, "window": None, "stop": False}
-    inflight = [""] * len(config["learners"])   # the endpoint of each learner's request in flight
-    counts = {"acknowledged": 0, "exhausted": 0}
+    """Every learner sends its next request as soon as its previous one is answered."""
+    port, kind, deadline = config["port"], config["kind"], time.perf_counter() + config["seconds"]
+    counts = {"good": 0, "bad": 0, "steps": 0, "idle": 0}
+    latencies: list[float] = []
 
-    async def learner(index: int, spec: dict[str, Any]) -> None:
-        connection = Connection(host, port)
-        cookie = spec["cookie"].encode()
-        token = urllib.parse.quote(spec["token"]).encode()
-        attempts = [path.encode() for path in spec["attempts"]]
-        current, position = 0, 0   # the next unanswered question: attempts[current], position
-        common = b"Host: %s:%d\r\nUser-Agent: quiz-bench\r\nAccept: text/html\r\n" % (host.encode(), port)
-        while not state["stop"]:
-            kind = inflight[index] = state["kind"]
-            if kind == "submission" and current >= len(attempts):
-                counts["exhausted"] += 1   # every question answered: --answers-per-learner is too small
-                await asyncio.sleep(0.05)
-                continue
-            if kind == "bare":
-                raw = b"GET /bench/hello HTTP/1.1\r\n%sCookie: session=%s\r\n\r\n" % (common, cookie)
-            elif kind == "question":
-                path = attempts[min(current, len(attempts) - 1)]
-                raw = b"GET %s HTTP/1.1\r\n%sCookie: session=%s\r\n\r\n" % (path, common, cookie)
-            else:
-                body = b"position=%d&label=%s&csrf_token=%s" % (position, right_label(position).encode(), token)
-                raw = (b"POST %s HTTP/1.1\r\n%sCookie: session=%s\r\nContent-Type: application/x-www-form-urlencoded"
-                       b"\r\nContent-Length: %d\r\n\r\n%s" % (attempts[current], common, cookie, len(body), body))
-                position += 1
-                if position >= config["set_questions"]:
-                    current, position = current + 1, 0
-            started = time.perf_counter()
-            problem = ""
-            try:
-                status, head, reply = await connection.fetch(raw)
-            except Exception as error:  # noqa: BLE001 - any failure is this request's error
-                status, head, reply, problem = 0, b"", b"", type(error).__name__
-            elapsed = time.perf_counter() - started
-            if status:
-                found = COOKIE.search(head)
-                if found:
-                    cookie = found.group(1)
-                if kind == "bare":
-                    ok = status == 200 and reply == b"hello"
-                elif kind == "question":
-                    ok = status == 200 and b'name="position"' in reply
-                else:  # stored: a 302 to the question's feedback (not to "already answered")
-                    location = LOCATION.search(head)
-                    ok = status == 302 and location is not None and location.group(1).endswith(b"#feedback")
-                    counts["acknowledged"] += ok
-                if not ok:
-                    problem = f"HTTP {status}" + (" not to #feedback" if status == 302 else "")
-            window = state["window"]
-            if window is not None and window.recording and window.kind == kind:
-                if problem:
-                    window.errors += 1
-                    window.error_examples[problem] = window.error_examples.get(problem, 0) + 1
-                else:
-                    window.latencies.append(elapsed)
-
-    def sample(pg: list[int]) -> tuple[float, int, dict[int, int], tuple[int, int]]:
-        return (time.process_time(), sum(cpu_ticks(p) for p in config["worker_pids"]),
-                {p: cpu_ticks(p) for p in pg}, machine_ticks())
-
-    tasks = [asyncio.create_task(learner(n, spec)) for n, spec in enumerate(config["learners"])]
-    try:
-        for window in windows:
-            state["kind"], state["window"] = window.kind, window
-            deadline = time.perf_counter() + 120
-            while any(k != window.kind for k in inflight) and time.perf_counter() < deadline:
-                await asyncio.sleep(0.02)  # the previous endpoint's requests still in flight finish first
-            await asyncio.sleep(window.warmup)
-            pg = postgres_pids() if config["postgres"] else []
-            client0, server0, pg0, machine0 = sample(pg)
-            window.started, window.recording = time.perf_counter(), True
-            await asyncio.sleep(window.seconds)
-            window.ended, window.recording = time.perf_counter(), False
-            client1, server1, pg1, machine1 = sample(pg)
-            window.client_cpu = client1 - client0
-            window.server_cpu = (server1 - server0) / hz
-            window.postgres_cpu = sum(pg1[p] - pg0[p] for p in pg1 if p in pg0) / hz
-            window.machine_busy = (machine1[0] - machine0[0]) / max(machine1[1] - machine0[1], 1)
-    finally:
-        state["stop"] = True
-        await asyncio.wait(tasks, timeout=30)
-        for task in tasks:
-            task.cancel()
-    return {"windows": [w.__dict__ for w in windows], **counts}
-
-
-def load_process(config: dict[str, Any], pipe) -> None:  # type: ignore[no-untyped-def]
-    """The second process: runs the asyncio load generator, sends the results back."""
-    pipe.send(asyncio.run(drive(config)))
-    pipe.close()
-
-
-def percentile(values: list[float], share: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, math.ceil(share * len(ordered)) - 1))]
-
-
-@dataclass
-class Measured:
-    """One endpoint over all its windows."""
-
-    rate: float
-    p50: float
-    p95: float
-    requests: int
-    errors: int
-    server_ms: float      # worker CPU ms per request
-    postgres_ms: float
-    server_cpus: float    # CPUs the workers used, on average
-    client_cpus: float
-    machine_busy: float
-    per_round: list[float]
-    examples: dict[str, int]
-
-
-def summarise(windows: list[dict[str, Any]], kind: str) -> Measured:
-    mine = [w for w in windows if w["kind"] == kind]
-    seconds = sum(w["ended"] - w["started"] for w in mine)
-    latencies = [x for w in mine for x in w["latencies"]]
-    counts = [len(w["latencies"]) if w["count"] is None else w["count"] for w in mine]
-    requests = sum(counts)
-    if any(w["count"] is not None for w in mine):   # wrk: the median of its windows' percentiles
-        p50, p95 = (statistics.median(w[p] for w in mine) for p in ("p50", "p95"))
-    else:
-        p50, p95 = percentile(latencies, 0.50), percentile(latencies, 0.95)
-    examples: dict[str, int] = {}
-    for w in mine:
-        for problem, n in w["error_examples"].items():
-            examples[problem] = examples.get(problem, 0) + n
-    return Measured(
-        rate=requests / seconds, p50=1000 * p50, p95=1000 * p95, requests=requests,
-        errors=sum(w["errors"] for w in mine),
-        server_ms=1000 * sum(w["server_cpu"] for w in mine) / max(requests, 1),
-        postgres_ms=1000 * sum(w["postgres_cpu"] for w in mine) / max(requests, 1),
-        server_cpus=sum(w["server_cpu"] for w in mine) / seconds,
-        client_cpus=sum(w["client_cpu"] for w in mine) / seconds,
-        machine_busy=sum(w["machine_busy"] * (w["ended"] - w["started"]) for w in mine) / seconds,
-        per_round=[n / (w["ended"] - w["started"]) for n, w in zip(counts, mine)], examples=examples)
-
-
-WRK_SCRIPT = r"""
--- generated by benchmarks/serve.py: %(kind)s, learners shared out among wrk's threads
-local kind, threads_n = "%(kind)s", %(threads)d
-local labels = {"fact", "commentary", "opinion"}
-local learners = {%(learners)s}
-local threads, made = {}, 0
-function setup(thread)
-  thread:set("tid", made)
-  made = made + 1
-  table.insert(threads, thread)
-end
-function init(args)
-  mine, turn, acks, bad, exhausted = {}, 0, 0, 0, 0
-  for i, l in ipairs(learners) do
-    if (i - 1) %% threads_n == tid then table.insert(mine, {l = l, next = 1}) end
-  end
-end
-function request()
-  turn = turn %% #mine + 1
-  local m = mine[turn]
-  local headers = {["Cookie"] = "session=" .. m.l.cookie, ["Accept"] = "text/html"}
-  if kind == "bare" then return wrk.format("GET", "/bench/hello", headers) end
-  if kind == "question" then return wrk.format("GET", m.l.current, headers) end
-  local todo = m.l.todo[m.next]   -- the learner's next unanswered question: {attempt path, position}
-  if todo == nil then
-    exhausted = exhausted + 1
-    return wrk.format("GET", "/bench/hello", headers)
-  end
-  m.next = m.next + 1
-  local body = "position=" .. todo[2] .. "&label=" .. labels[todo[2] %% 3 + 1] .. "&csrf_token=" .. m.l.token
-  headers["Content-Type"] = "application/x-www-form-urlencoded"
-  return wrk.format("POST", todo[1], headers, body)
-end
-function response(status, headers, body)
-  local good
-  if kind == "bare" then good = status == 200 and body == "hello"
-  elseif kind == "question" then good = status == 200 and string.find(body, 'name="position"', 1, true) ~= nil
-  else
-    local location = headers["Location"]
-    good = status == 302 and location ~= nil and string.sub(location, -9) == "#feedback"
-    if good then acks = acks + 1 end
-  end
-  if not good then bad = bad + 1 end
-end
-function done(summary, latency, requests)
-  local acks_all, bad_all, exhausted_all = 0, 0, 0
-  for _, t in ipairs(threads) do
-    acks_all, bad_all, exhausted_all = acks_all + t:get("acks"), bad_all + t:get("bad"), exhausted_all + t:get("exhausted")
-  end
-  local e = summary.errors
-  io.write(string.format("WRK %%d %%d %%d %%d %%d %%d %%.6f %%.6f\n", summary.requests, summary.duration, bad_all,
-    e.connect + e.read + e.write + e.timeout, acks_all, exhausted_all, latency:percentile(50) / 1e6,
-    latency:percentile(95) / 1e6))
-end
-"""
-
-
-def lua_string(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def unanswered(database_url: str, learners: list[dict[str, Any]]) -> list[list[tuple[str, int]]]:
-    """Each learner's unanswered questions, (attempt path, position) in order, from the database."""
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(database_url)
-    with engine.connect() as connection:
-        rows = connection.execute(text(
-            "SELECT i.attempt_id, i.position FROM attempt_items i LEFT JOIN answers a ON a.item_id = i.id "
-            "WHERE a.id IS NULL ORDER BY i.attempt_id, i.position")).all()
-    engine.dispose()
-    open_positions: dict[str, list[int]] = {}
-    for attempt_id, position in rows:
-        open_positions.setdefault(f"/attempts/{attempt_id}/", []).append(position)
-    return [[(path, position) for path in learner["attempts"] for position in open_positions.get(path, [])]
-            for learner in learners]
-
-
-def run_wrk(config: dict[str, Any], database_url: str, tmp: Path) -> dict[str, Any]:
-    """The same plan with wrk (C, from Debian) as the load generator: one wrk run per warm-up and
-    per window, its threads sharing the learners out; worker CPU is read around each window."""
-    import resource
-
-    hz = os.sysconf("SC_CLK_TCK")
-    threads = min(2, os.cpu_count() or 1)
-    totals = {"acknowledged": 0, "exhausted": 0}
-
-    def idle() -> None:
-        """Waits for the requests wrk left in flight when it stopped: the workers still answer them."""
-        before, still, deadline = sum(cpu_ticks(p) for p in config["worker_pids"]), 0, time.time() + 60
-        while still < 4 and time.time() < deadline:   # 1 s without CPU: no request left, none waiting on a lock
-            time.sleep(0.25)
-            now = sum(cpu_ticks(p) for p in config["worker_pids"])
-            still, before = (still + 1 if now == before else 0), now
-
-    idle_seconds = [0.0]
-
-    def wrk(kind: str, seconds: float) -> list[str]:
+    async def timed(raw: bytes) -> tuple[int, bytes, bytes]:
         started = time.perf_counter()
-        idle()
-        idle_seconds[0] = time.perf_counter() - started
-        todos = (unanswered(database_url, config["learners"]) if kind != "bare"
-                 else [[] for _ in config["learners"]])
-        learners = ", ".join(
-            f"{{cookie = {lua_string(l['cookie'])}, token = {lua_string(urllib.parse.quote(l['token']))}, "
-            f"current = {lua_string(todo[0][0] if todo else l['attempts'][-1])}, "
-            f"todo = {{{', '.join(f'{{{lua_string(path)}, {position}}}' for path, position in todo)}}}}}"
-            for l, todo in zip(config["learners"], todos))
-        script = tmp / f"wrk-{kind}.lua"
-        script.write_text(WRK_SCRIPT % {"kind": kind, "threads": threads,
-                                        "learners": learners}, encoding="utf-8")
-        done = subprocess.run(["wrk", "-t", str(threads), "-c", str(len(config["learners"])), "-d",
-                               f"{max(1, round(seconds))}s", "--timeout", "60s", "-s", str(script),
-                               f"http://127.0.0.1:{config['port']}/"], capture_output=True, text=True, check=False)
-        line = next((x for x in done.stdout.splitlines() if x.startswith("WRK ")), None)
-        if line is None:
-            raise RuntimeError(f"wrk failed: {done.stdout[-1000:]} {done.stderr[-1000:]}")
-        fields = line.split()
-        totals["acknowledged"] += int(fields[5])
-        totals["exhausted"] += int(fields[6])
-        return fields
+        try:
+            reply = await fetch(port, raw)
+        except OSError:
+            reply = (0, b"", b"")
+        latencies.append(time.perf_counter() - started)
+        return reply
 
-    windows = []
-    for plan in config["plan"]:
-        window = Window(**plan)
-        wrk(window.kind, window.warmup)
-        pg = postgres_pids() if config["postgres"] else []
-        server0 = sum(cpu_ticks(p) for p in config["worker_pids"])
-        pg0 = {p: cpu_ticks(p) for p in pg}
-        machine0 = machine_ticks()
-        client0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-        wall = time.perf_counter()
-        fields = wrk(window.kind, window.seconds)
-        wall = time.perf_counter() - wall - idle_seconds[0]
-        client1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-        machine1 = machine_ticks()
-        requests, micros, bad, socket_errors = (int(x) for x in fields[1:5])
-        window.started, window.ended = 0.0, micros / 1e6
-        share = window.ended / max(wall, window.ended)   # CPU is read around wrk's run: scaled to its duration
-        window.count, window.errors = requests - bad, bad + socket_errors
-        if window.errors:
-            window.error_examples = {"wrong reply": bad, "socket errors or timeouts": socket_errors}
-        window.p50, window.p95 = float(fields[7]), float(fields[8])
-        window.server_cpu = share * (sum(cpu_ticks(p) for p in config["worker_pids"]) - server0) / hz
-        window.postgres_cpu = share * sum(cpu_ticks(p) - pg0[p] for p in pg if p in pg0) / hz
-        window.client_cpu = share * ((client1.ru_utime + client1.ru_stime) - (client0.ru_utime + client0.ru_stime))
-        window.machine_busy = (machine1[0] - machine0[0]) / max(machine1[1] - machine0[1], 1)
-        windows.append(window.__dict__)
-    return {"windows": windows, **totals}
+    async def learner(spec: dict[str, Any], todo: list[list[Any]]) -> None:
+        common = b"Host: 127.0.0.1:%d\r\nAccept: text/html\r\nCookie: session=%s\r\n" % (port, spec["cookie"].encode())
+        token = urllib.parse.quote(spec["token"]).encode()
+        current = (todo[0][0] if todo else spec["attempts"][-1]).encode()
+        while time.perf_counter() < deadline:
+            if kind == "bare":
+                status, _head, body = await timed(b"GET / HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n" % port)
+                ok = status == 200 and body == b"hello"
+            elif kind == "question":
+                status, _head, body = await timed(b"GET %s HTTP/1.1\r\n%s\r\n" % (current, common))
+                ok = status == 200 and b'name="position"' in body
+            else:
+                if not todo:
+                    counts["idle"] += 1
+                    return
+                path, position = todo.pop(0)
+                form = b"position=%d&label=%s&csrf_token=%s" % (position, right_label_of(position).encode(), token)
+                status, head, _body = await timed(
+                    b"POST %s HTTP/1.1\r\n%sContent-Type: application/x-www-form-urlencoded\r\nContent-Length: %d"
+                    b"\r\n\r\n%s" % (path.encode(), common, len(form), form))
+                found = LOCATION.search(head)
+                ok = status == 302 and found is not None and found.group(2) is not None
+                counts["good" if ok else "bad"] += 1
+                if not ok:
+                    continue
+                target = urllib.parse.urlsplit(found.group(1).decode())
+                status, _head, body = await timed(b"GET %s?%s HTTP/1.1\r\n%s\r\n" % (
+                    target.path.encode(), target.query.encode(), common))
+                ok = status == 200 and b'id="feedback"' in body
+                counts["steps"] += ok
+            counts["good" if ok else "bad"] += 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(learner(spec, [list(t) for t in todo])
+                           for spec, todo in zip(config["learners"], config["todos"])))
+    ordered = sorted(latencies) or [float("nan")]
+    return {**counts, "seconds": time.perf_counter() - started,
+            "p50": ordered[len(ordered) // 2], "p95": ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]}
+
+
+def asyncio_run(kind: str, port: int, learners: list[dict[str, Any]], todos: list[list[tuple[str, int]]],
+                seconds: float, tmp: Path, cpus: set[int]) -> Run:
+    config = tmp / "drive.json"
+    config.write_text(json.dumps({"kind": kind, "port": port, "learners": learners, "todos": todos,
+                                  "seconds": seconds}))
+    done = subprocess.run([sys.executable, __file__, "--drive", str(config)], capture_output=True, text=True,
+                          check=False, preexec_fn=lambda: os.sched_setaffinity(0, cpus))
+    if done.returncode:
+        raise RuntimeError(f"the asyncio client failed: {done.stderr[-2000:]}")
+    result = json.loads(done.stdout)
+    return Run(result["seconds"], result["good"], result["bad"], result["steps"], result["idle"], result["p50"],
+               result["p95"])
+
+
+def settle(server: Gunicorn) -> None:
+    """Waits until the workers have finished what the last run left in flight (1.5 s without CPU:
+    a request may wait on SQLite's write lock without using any)."""
+    before, still, deadline = server.cpu_seconds(), 0, time.time() + 60
+    while still < 5 and time.time() < deadline:
+        time.sleep(0.3)
+        now = server.cpu_seconds()
+        still, before = (still + 1 if now == before else 0), now
 
 
 def serving(args: argparse.Namespace, kind: str, database_url: str, tmp: Path) -> dict[str, Any]:
-    """(a), (b) and (e): the load on one gunicorn, then its workers' memory."""
-    set_count = math.ceil(args.answers_per_learner / args.set_questions)
+    """(a), (b), (c) interleaved in rounds, then (e)."""
+    set_count = -(-args.answers_per_learner // QUESTIONS)
     slugs = [f"serve-{n:02d}" for n in range(set_count)]
     folder = tmp / "serve-sets"
     folder.mkdir()
     for slug in slugs:
-        (folder / f"{slug}.yaml").write_text(label_set(args.set_questions, slug), encoding="utf-8")
+        (folder / f"{slug}.yaml").write_text(label_set(QUESTIONS, slug), encoding="utf-8")
     release(database_url, folder, tmp)
     make_class(database_url, slugs)
-    server = Gunicorn(database_url, tmp, args.workers).start()
+    server_cpus, client_cpus = cpu_split()
+    quiz = Gunicorn("quiz:create_app()", database_url, tmp, args.workers, server_cpus).start()
+    bare = Gunicorn("bare_app:app", database_url, tmp, args.workers, server_cpus, ready_path="/").start()
+    servers = {"bare": bare, "question": quiz, "step": quiz}
+    runs: dict[str, list[Run]] = {k: [] for k in KINDS}
+    cpu: dict[str, float] = {k: 0.0 for k in KINDS}
     try:
         started = time.perf_counter()
         with ThreadPoolExecutor(max_workers=2 * args.workers) as pool:
-            learners = list(pool.map(lambda n: prepare_learner(server.url, n, slugs[0]), range(args.concurrency)))
+            learners = list(pool.map(lambda n: prepare_learner(quiz.url, n, slugs[0]), range(args.concurrency)))
         more_attempts(database_url, learners, slugs[1:])
         note(f"{args.concurrency} learners joined and started their attempts in {time.perf_counter() - started:.1f} s")
-        seconds = args.seconds / args.rounds
-        plan = [{"kind": k, "round": r + 1, "seconds": seconds, "warmup": args.warmup if r == 0 else 0.5}
-                for r in range(args.rounds) for k in KINDS]
-        config = {"port": server.port, "learners": learners, "plan": plan, "set_questions": args.set_questions,
-                  "worker_pids": server.worker_pids(), "postgres": database_url.startswith("postgresql")}
-        note(f"load: {args.rounds} rounds of bare, question, submission, {seconds:.1f} s each after warm-up")
-        if args.client == "wrk":
-            results = run_wrk(config, database_url, tmp)
-        else:
-            context = multiprocessing.get_context("spawn")
-            receiver, sender = context.Pipe(duplex=False)
-            process = context.Process(target=load_process, args=(config, sender), name="quiz-bench-load")
-            process.start()
-            sender.close()
-            try:
-                results = receiver.recv()
-            except EOFError:
-                raise RuntimeError("the load generator died: see its traceback above") from None
-            process.join()
-        memory, worst = memory_lines(server)
+
+        def run(k: str, seconds: float) -> Run:
+            settle(servers[k])
+            todos = unanswered(database_url, learners) if k != "bare" else [[] for _ in learners]
+            if args.client == "wrk":
+                return wrk_run(k, servers[k].url, learners, todos, seconds, tmp, client_cpus)
+            return asyncio_run(k, servers[k].port, learners, todos, seconds, tmp, client_cpus)
+
+        for r in range(args.rounds):
+            for k in KINDS:
+                run(k, args.warmup)
+                cpu0 = servers[k].cpu_seconds()
+                measured = run(k, args.seconds)
+                cpu[k] += servers[k].cpu_seconds() - cpu0
+                runs[k].append(measured)
+                note(f"round {r + 1} {k}: {measured.rate:.1f}/s, {measured.bad} bad, load average {load_average()}")
+        memory, worst = memory_lines(quiz)
     finally:
-        server.stop()
+        quiz.stop()
+        bare.stop()
 
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(database_url)
-    with engine.connect() as connection:
-        stored = connection.execute(text("SELECT COUNT(*) FROM answers")).scalar_one()
-        choices = connection.execute(text("SELECT COUNT(*) FROM label_choices")).scalar_one()
-    engine.dispose()
-
-    rows = {k: summarise(results["windows"], k) for k in KINDS}
-    bare = rows["bare"]
-    postgres = config["postgres"]
-    say(f"(a), (b) {args.concurrency} concurrent signed-in learners; {kind}; `{server.shown}`")
-    client = ("wrk (Debian's, C) with a Lua script, a second process; its own latency percentiles, median of "
-              "the windows" if args.client == "wrk" else "asyncio HTTP/1.1 client in a second process")
-    say(f"    load generator: {client}, on loopback; {args.rounds} rounds of "
-        f"bare, question, submission in turn, {seconds:g} s each after warm-up ({args.seconds:g} s per endpoint)")
-    say(f"    each learner joined the class with its code and started an attempt through HTTP, and {set_count - 1} more "
-        f"in-process: {set_count} attempts x {args.set_questions} `label` questions; each submission posts the next "
-        f"unanswered position (a 302 to its feedback is success)")
+    say(f"(a) (b) (c) {args.concurrency} concurrent signed-in learners; {kind}")
+    say(f"    servers: `{quiz.shown}` and `{bare.shown}` (benchmarks/bare_app.py: Flask, one route, no hooks), "
+        f"on CPUs {sorted(server_cpus)}")
+    client = "wrk, one thread, one learner per connection" if args.client == "wrk" else "asyncio client"
+    say(f"    load generator: {client}, on CPU {sorted(client_cpus)}; {args.rounds} rounds of bare, question, step "
+        f"in turn, each {args.seconds:g} s after a {args.warmup:g} s warm-up")
+    say(f"    each learner answers the next unanswered of {set_count} attempts x {QUESTIONS} `label` questions; "
+        "a step is its POST (302 to #feedback) and then that feedback page (200, with the feedback)")
     say()
-    header = (f"    {'endpoint':<40} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'requests':>8} {'errors':>6} "
-              f"{'worker CPU ms/req':>17}" + (f" {'postgres CPU ms/req':>19}" if postgres else "")
-              + f" {'workers CPUs':>12} {'client CPUs':>11} {'machine busy':>12}")
+    header = (f"    {'':<44} {'per s (rounds)':>26} {'p50 ms':>7} {'p95 ms':>7} {'done':>6} {'bad':>4} "
+              f"{'worker CPU ms':>13}")
     say(header)
-    say("    " + "-" * (len(header) - 4))
-    for k, row in rows.items():
-        say(f"    {KINDS[k]:<40} {row.rate:7.1f} {row.p50:7.1f} {row.p95:7.1f} {row.requests:8d} {row.errors:6d} "
-            f"{row.server_ms:17.2f}" + (f" {row.postgres_ms:19.2f}" if postgres else "")
-            + f" {row.server_cpus:12.2f} {row.client_cpus:11.2f} {row.machine_busy:12.0%}")
-    for k, row in rows.items():
-        if row.examples:
-            say(f"    errors of {k}: {row.examples}")
-    if results["exhausted"]:
-        say(f"    WARNING: learners ran out of questions {results['exhausted']} times: raise --answers-per-learner")
+    for k, label in KINDS.items():
+        done = sum(r.steps or r.good for r in runs[k])
+        rates = " ".join(f"{r.rate:7.1f}" for r in runs[k])
+        say(f"    {label:<44} {rates:>26} {1000 * statistics.median(r.p50 for r in runs[k]):7.1f} "
+            f"{1000 * statistics.median(r.p95 for r in runs[k]):7.1f} {done:6d} {sum(r.bad for r in runs[k]):4d} "
+            f"{1000 * cpu[k] / max(done, 1):13.2f}")
+    idle = sum(r.idle for rs in runs.values() for r in rs)
+    if idle:
+        say(f"    WARNING: {idle} requests sent with no learner free or out of questions: raise --answers-per-learner")
+    say("    (latencies per request; worker CPU per page, per step for the step)")
     say()
     ratios = {}
-    for name, target in (("question", TARGET_QUESTION), ("submission", TARGET_SUBMISSION)):
-        rounds = [x / b for x, b in zip(rows[name].per_round, bare.per_round)]
-        ratios[name] = statistics.median(rounds)
-        say(f"    {name + ' / bare req/s':<24} {ratios[name]:.3f} (median of the rounds; target >= {target:.2f}: "
-            f"{verdict(ratios[name] >= target)})   pooled {rows[name].rate / bare.rate:.3f};  rounds "
-            + " ".join(f"{r:.3f}" for r in rounds))
-    say(f"    worker CPU per request, as a multiple of bare's: question {rows['question'].server_ms / bare.server_ms:.1f}x, "
-        f"submission {rows['submission'].server_ms / bare.server_ms:.1f}x")
-    if args.client == "wrk":   # wrk drops the replies in flight when it stops: those answers are stored unread
-        say(f"    writes: {stored:,} answers and {choices:,} label choices in the database; {results['acknowledged']:,} "
-            f"submissions acknowledged while wrk read the replies (warm-ups included): "
-            f"{'OK' if stored == choices and stored >= results['acknowledged'] else 'MISMATCH'}")
-    else:
-        say(f"    writes: {stored:,} answers and {choices:,} label choices in the database for "
-            f"{results['acknowledged']:,} submissions acknowledged (warm-ups included): "
-            f"{'OK' if stored == results['acknowledged'] == choices else 'MISMATCH'}")
+    for k, target in (("question", TARGET_QUESTION), ("step", TARGET_STEP)):
+        per_round = sorted(a.rate / b.rate for a, b in zip(runs[k], runs["bare"]))
+        ratios[k] = statistics.median(per_round)
+        say(f"    {k + ' / bare hello':<22} median {ratios[k]:.3f}  min {per_round[0]:.3f}  max {per_round[-1]:.3f}"
+            f"   (target >= {target:.2f}: {verdict(ratios[k] >= target)})")
     say()
-    say(f"(e) memory of the gunicorn workers after the load ({kind})")
+    say(f"(e) memory of the quiz's gunicorn workers after the load ({kind})")
     for line in memory:
         say(line)
     say(f"    largest worker RSS {worst:.1f} MB (target < {TARGET_MEMORY_MB} MB: {verdict(worst < TARGET_MEMORY_MB)})")
     say()
-    return {"question": ratios["question"], "submission": ratios["submission"], "memory": worst}
+    return {"question": ratios["question"], "step": ratios["step"], "memory": worst}
 
 
-# -- (c): the set report -------------------------------------------------------------------------------
+# -- (d): the set report --------------------------------------------------------------------------------
 
 def label_of(expr: str) -> str:
     """SQL for serverkit.label_set's answer of question `expr`: fact, commentary, opinion, fact..."""
     return f"CASE ({expr}) % 3 WHEN 0 THEN 'fact' WHEN 1 THEN 'commentary' ELSE 'opinion' END"
 
 
-def build_report_database(database_url: str, tmp: Path, answers: int) -> int:
-    """A migrated database with two 20-question `label` sets and `answers` answers in all.
+def build_report_database(database_url: str, tmp: Path) -> int:
+    """A migrated database with one 20-question `label` set assigned to classes of 30, 300 and
+    3,000 learners (classes 1, 2, 3), one instructor teaching all three.
 
-    Learners k = 0, 1, 2, ... sit in classes of 30 (class c = k // 30), each with one finished
-    attempt answering every question, and the label choices the app writes with each answer.
-    Class 0 is the instructor's (id 1), assigned the report set; the other classes are filler:
-    even ones assigned the same set, odd ones the other. Ids are arithmetic on k, so every table
-    is filled by INSERT ... SELECT over a generated series, 5,000 learners per transaction.
-    Returns the answers counted in the database.
+    Learner k = 0, 1, 2, ... has one finished attempt answering every question (10 to 40% wrong),
+    with the label choices the app writes with each answer. Ids are arithmetic on k, so every
+    table is filled by INSERT ... SELECT over a generated series. Returns the answers stored.
     """
     from sqlalchemy import Boolean, DateTime, bindparam, select, text
 
     from quiz import accounts, models
     from quiz.db import db
 
-    folder = tmp / f"sets-{uuid.uuid4().hex[:6]}"
+    folder = tmp / "report-sets"
     folder.mkdir()
-    for slug in ("report", "other"):
-        (folder / f"{slug}.yaml").write_text(label_set(REPORT_QUESTIONS, slug), encoding="utf-8")
+    (folder / "report.yaml").write_text(label_set(QUESTIONS, "report"), encoding="utf-8")
     release(database_url, folder, tmp)
     app = quiz_app(database_url)
     postgres = database_url.startswith("postgresql")
-    learners = answers // REPORT_QUESTIONS
+    learners, q = sum(CLASSES), QUESTIONS
     with app.app_context():
         teacher_id = accounts.create_user(db.session, TEACHER, TEACHER_PASSWORD, role="instructor").id
         db.session.commit()
-        sets = {slug: db.session.scalar(select(models.QuestionSet).where(models.QuestionSet.slug == slug))
-                for slug in ("report", "other")}
-        set_ids = [sets["report"].id, sets["other"].id]
-        versions = ", ".join(f"({parity}, {n}, {q.current.id})" for parity, qset in enumerate(sets.values())
-                             for n, q in enumerate(qset.current_questions))
+        qset = db.session.scalar(select(models.QuestionSet).where(models.QuestionSet.slug == "report"))
+        versions = ", ".join(f"({n}, {question.current.id})" for n, question in enumerate(qset.current_questions))
+        set_id = qset.id
         db.session.remove()
 
-        user0, q = teacher_id + 1, REPORT_QUESTIONS
-        series = "WITH RECURSIVE s(k) AS (SELECT {lo} UNION ALL SELECT k + 1 FROM s WHERE k + 1 < {hi})"
-        set_of = f"CASE WHEN (k / {CLASS_SIZE}) % 2 = 0 THEN {set_ids[0]} ELSE {set_ids[1]} END"
+        user0 = teacher_id + 1
+        series = f"WITH RECURSIVE s(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM s WHERE k + 1 < {learners})"
+        class_of = f"CASE WHEN k < {CLASSES[0]} THEN 1 WHEN k < {CLASSES[0] + CLASSES[1]} THEN 2 ELSE 3 END"
         k, p = f"((i.id - 1) / {q})", "i.position"   # item id = 1 + q * k + position
         wrong = f"((({k}) * 7 + {p} * 13) % 10) < 1 + ({k}) % 4"   # 10 to 40 % wrong, by learner
         chosen = f"CASE WHEN {wrong} THEN {label_of(p + ' + 1')} ELSE {label_of(p)} END"
-        decided = (f"SELECT i.id AS id, {label_of(p)} AS expected, {chosen} AS chosen FROM attempt_items i "
-                   "WHERE i.id >= {ilo} AND i.id < {ihi}")
+        decided = f"SELECT i.id AS id, {label_of(p)} AS expected, {chosen} AS chosen FROM attempt_items i"
         response = "'\"' || chosen || '\"'"   # the JSON string the app stores for a label
         if postgres:
             response = f"CAST({response} AS json)"
-        classes = [
-            (f"INSERT INTO classrooms (id, name, join_code, archived, created_at) {series} "
-             "SELECT 1 + k, 'Class ' || k, NULL, :off, :now FROM s"),
-            (f"INSERT INTO assignments (id, classroom_id, set_id, feedback, counts, shuffle, created_at) {series} "
-             f"SELECT 1 + k, 1 + k, CASE WHEN k % 2 = 0 THEN {set_ids[0]} ELSE {set_ids[1]} END, "
-             "'immediate', 'best', :off, :now FROM s"),
-        ]
-        chunk = [
+        statements = [
+            "INSERT INTO classrooms (id, name, join_code, archived, created_at) VALUES "
+            + ", ".join(f"({n + 1}, 'Class of {size}', NULL, :off, :now)" for n, size in enumerate(CLASSES)),
+            "INSERT INTO assignments (id, classroom_id, set_id, feedback, counts, shuffle, created_at) VALUES "
+            + ", ".join(f"({n + 1}, {n + 1}, {set_id}, 'immediate', 'best', :off, :now)" for n in range(len(CLASSES))),
+            "INSERT INTO classroom_instructors (classroom_id, user_id) VALUES "
+            + ", ".join(f"({n + 1}, {teacher_id})" for n in range(len(CLASSES))),
             (f"INSERT INTO users (id, username, password_hash, role, session_key, created_at) {series} "
              f"SELECT {user0} + k, 'r' || k, '!', 'learner', 'reader-' || k, :now FROM s"),
-            (f"INSERT INTO memberships (classroom_id, user_id, joined_at) {series} "
-             f"SELECT 1 + k / {CLASS_SIZE}, {user0} + k, :now FROM s"),
+            f"INSERT INTO memberships (classroom_id, user_id, joined_at) {series} SELECT {class_of}, {user0} + k, :now FROM s",
             (f"INSERT INTO attempts (id, set_id, user_id, assignment_id, kind, feedback, started_at, finished_at, "
-             f"possible) {series} SELECT 1 + k, {set_of}, {user0} + k, 1 + k / {CLASS_SIZE}, 'set', 'immediate', "
+             f"possible) {series} SELECT 1 + k, {set_id}, {user0} + k, {class_of}, 'set', 'immediate', "
              f":then, :now, {q} FROM s"),
             (f"INSERT INTO attempt_items (id, attempt_id, position, version_id) {series}, "
-             f"v(parity, position, version_id) AS (VALUES {versions}) SELECT 1 + {q} * k + v.position, 1 + k, "
-             f"v.position, v.version_id FROM s JOIN v ON v.parity = (k / {CLASS_SIZE}) % 2 ORDER BY 1"),
+             f"v(position, version_id) AS (VALUES {versions}) SELECT 1 + {q} * k + v.position, 1 + k, "
+             "v.position, v.version_id FROM s CROSS JOIN v ORDER BY 1"),
             (f"INSERT INTO answers (id, item_id, response, response_text, points, answered_at) SELECT id, id, "
              f"{response}, chosen, CASE WHEN chosen = expected THEN 1.0 ELSE 0.0 END, :now FROM ({decided}) x ORDER BY id"),
             ('INSERT INTO label_choices (id, answer_id, part, expected, chosen, "right") '
              f"SELECT id, id, 0, expected, chosen, chosen = expected FROM ({decided}) x ORDER BY id"),
             ("UPDATE attempts SET points = t.total FROM (SELECT i.attempt_id, SUM(a.points) AS total FROM attempt_items i "
-             "JOIN answers a ON a.item_id = i.id WHERE i.id >= {ilo} AND i.id < {ihi} GROUP BY i.attempt_id) t "
-             "WHERE attempts.id = t.attempt_id"),
+             "JOIN answers a ON a.item_id = i.id GROUP BY i.attempt_id) t WHERE attempts.id = t.attempt_id"),
         ]
         now = models.utcnow()
         values = {"now": now, "then": now - timedelta(minutes=20), "off": False}
         types = {"now": DateTime(timezone=True), "then": DateTime(timezone=True), "off": Boolean()}
-
-        def run(connection, sql: str) -> None:  # type: ignore[no-untyped-def]
-            used = [name for name in values if f":{name}" in sql]
-            connection.execute(text(sql).bindparams(*[bindparam(n, type_=types[n]) for n in used]),
-                               {n: values[n] for n in used})
-
         engine = db.engine
         with engine.begin() as connection:
-            for sql in classes:
-                run(connection, sql.format(lo=0, hi=math.ceil(learners / CLASS_SIZE)))
-            run(connection, f"INSERT INTO classroom_instructors (classroom_id, user_id) VALUES (1, {teacher_id})")
-        for lo in range(0, learners, 5000):
-            hi = min(lo + 5000, learners)
-            with engine.begin() as connection:
-                for sql in chunk:
-                    run(connection, sql.format(lo=lo, hi=hi, ilo=1 + q * lo, ihi=1 + q * hi))
-            if hi < learners:
-                note(f"report data: {hi * q:,} of {answers:,} answers")
+            for sql in statements:
+                used = [name for name in values if f":{name}" in sql]
+                connection.execute(text(sql).bindparams(*[bindparam(n, type_=types[n]) for n in used]),
+                                   {n: values[n] for n in used})
         if postgres:
             with engine.begin() as connection:
                 for table in ("users", "classrooms", "assignments", "attempts", "attempt_items", "answers",
@@ -930,91 +761,55 @@ def build_report_database(database_url: str, tmp: Path, answers: int) -> int:
     return counted
 
 
-REPORT_PATH = "/teach/classes/1/sets/report/"
 REPORT_LEARNERS = re.compile(r"(\d+) learners(?:'|&#39;|&#x27;) counted attempts")
 
 
-def report_instructor(base: str) -> Learner:
-    """The class's instructor, signed in through HTTP."""
-    teacher = Learner(base)
-    reply = teacher.login(TEACHER, TEACHER_PASSWORD)
-    if reply.status != 302:
-        raise RuntimeError(f"instructor sign-in failed: HTTP {reply.status}")
-    return teacher
-
-
-def time_report(teacher: Learner) -> float:
-    """Wall time of one GET of the set report, which must count the class's 30 learners."""
+def time_report(teacher: Learner, class_id: int, size: int) -> float:
+    """Wall time of one GET of a class's set report, which must count the class's learners."""
     started = time.perf_counter()
-    page = teacher.get(REPORT_PATH)
+    page = teacher.get(f"/teach/classes/{class_id}/sets/report/")
     elapsed = time.perf_counter() - started
     found = REPORT_LEARNERS.search(page.body)
-    if page.status != 200 or not found or int(found.group(1)) != CLASS_SIZE:
+    if page.status != 200 or not found or int(found.group(1)) != size:
         raise RuntimeError(f"unexpected set report: HTTP {page.status}, {found and found.group(0)}")
     return elapsed
 
 
-def report(args: argparse.Namespace, kind: str, urls: dict[str, str], tmp: Path) -> dict[str, Any]:
-    """(c): two databases alike but for the filler, each served by the same gunicorn configuration;
-    their reports are requested in turn, so that noise on the machine falls on both alike."""
-    sizes = {"report10k": 10_000, "report1m": 1_000_000}
-    built: dict[str, tuple[int, float]] = {}
-    for part, answers in sizes.items():
-        started = time.perf_counter()
-        counted = build_report_database(urls[part], tmp, answers)
-        built[part] = (counted, time.perf_counter() - started)
-        note(f"report database with {counted:,} answers built in {built[part][1]:.1f} s")
-    servers: list[Gunicorn] = []
+def report(args: argparse.Namespace, kind: str, database_url: str, tmp: Path) -> dict[str, Any]:
+    """(d): the three classes' reports, requested in turn, one at a time."""
+    started = time.perf_counter()
+    counted = build_report_database(database_url, tmp)
+    built = time.perf_counter() - started
+    note(f"report database with {counted:,} answers built in {built:.1f} s")
+    server_cpus, _client = cpu_split()
+    server = Gunicorn("quiz:create_app()", database_url, tmp, args.workers, server_cpus).start()
     try:
-        for part in sizes:
-            servers.append(Gunicorn(urls[part], tmp, args.workers).start())
-        teachers = [report_instructor(server.url) for server in servers]
-        for _ in range(8):   # every worker of both servers has served the page before the timing
-            for teacher in teachers:
-                time_report(teacher)
-        times: list[list[float]] = [[], []]
+        teacher = Learner(server.url)
+        if teacher.login(TEACHER, TEACHER_PASSWORD).status != 302:
+            raise RuntimeError("instructor sign-in failed")
+        classes = list(enumerate(CLASSES, start=1))
+        for _ in range(2 * args.workers):   # every worker has served each report before the timing
+            for class_id, size in classes:
+                time_report(teacher, class_id, size)
+        times: dict[int, list[float]] = {size: [] for size in CLASSES}
         for _ in range(args.report_repeats):
-            for n, teacher in enumerate(teachers):
-                times[n].append(time_report(teacher))
-        memory, _worst = memory_lines(servers[1])
+            for class_id, size in classes:
+                times[size].append(time_report(teacher, class_id, size))
     finally:
-        for server in servers:
-            server.stop()
-    medians = [statistics.median(t) for t in times]
-    ratio = medians[1] / medians[0]
-    say(f"(c) set report of a class of {CLASS_SIZE} (one finished attempt each at a {REPORT_QUESTIONS}-question `label` "
-        f"set, counts best): GET {REPORT_PATH} as its instructor; {kind}")
-    say(f"    two databases alike but for the filler (other classes of {CLASS_SIZE}: half assigned the same set, half "
-        f"another), made with INSERT ... SELECT{', then ANALYZE (as autovacuum would)' if 'Postgre' in kind else ''};")
-    say(f"    each served by `{servers[0].shown}`; {args.report_repeats} requests to each in turn, "
-        f"one at a time, after 8 to each to warm up")
-    say(f"    {'answers in the database':>24} {'built in s':>11} {'median ms':>10} {'min ms':>8} {'max ms':>8}")
-    for (counted, seconds), samples, median in zip(built.values(), times, medians):
-        say(f"    {counted:>24,} {seconds:11.1f} {1000 * median:10.1f} {1000 * min(samples):8.1f} "
-            f"{1000 * max(samples):8.1f}")
-    say(f"    1,000,000 / 10,000: {ratio:.2f}x (target <= {TARGET_REPORT}x: {verdict(ratio <= TARGET_REPORT)})")
-    say("    memory of the workers serving 1,000,000 answers, after the reports:")
-    for line in memory:
-        say(line)
+        server.stop()
+    medians = {size: statistics.median(t) for size, t in times.items()}
+    ratio = medians[CLASSES[-1]] / medians[CLASSES[0]]
+    say(f"(d) set report (GET /teach/classes/<id>/sets/report/ as the instructor) of classes of "
+        f"{', '.join(f'{n:,}' for n in CLASSES)} learners, one finished {QUESTIONS}-question attempt each; {kind}")
+    say(f"    one database, {counted:,} answers (built in {built:.0f} s with INSERT ... SELECT"
+        f"{', then ANALYZE' if 'Postgre' in kind else ''}); served by `{server.shown}`; "
+        f"{args.report_repeats} requests to each class in turn, after {2 * args.workers} to each to warm up")
+    say(f"    {'learners':>10} {'median ms':>10} {'min ms':>8} {'max ms':>8}")
+    for size in CLASSES:
+        say(f"    {size:>10,} {1000 * medians[size]:10.1f} {1000 * min(times[size]):8.1f} {1000 * max(times[size]):8.1f}")
+    say(f"    {CLASSES[-1]:,} / {CLASSES[0]}: {ratio:.2f}x (target <= {TARGET_REPORT:g}x: {verdict(ratio <= TARGET_REPORT)})")
     say()
     return {"report": ratio}
-
-
-# -- (d): import ----------------------------------------------------------------------------------------
-
-def import_sets(args: argparse.Namespace) -> None:
-    """benchmarks/import_sets.py (another benchmark's) as a subprocess, its table printed as is."""
-    command = [sys.executable, str(BENCH / "import_sets.py"), "--files", str(args.import_files)]
-    if args.postgres:
-        command += ["--postgres", args.postgres]
-    env = {k: v for k, v in os.environ.items() if k != "TEST_DATABASE_URL"}
-    say(f"(d) quiz import of {args.import_files:,} set files: `{' '.join(['benchmarks/import_sets.py', *command[2:]])}`")
-    done = subprocess.run(command, env=env, capture_output=True, text=True, cwd=ROOT, check=False)
-    for line in done.stdout.splitlines():
-        say(f"    {line}")
-    if done.returncode:
-        say(f"    import_sets.py failed ({done.returncode}): {done.stderr[-2000:]}")
-    say()
 
 
 # -- main -----------------------------------------------------------------------------------------------
@@ -1024,31 +819,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--postgres", metavar="URL",
                         help="a PostgreSQL server to make scratch databases on, e.g. "
                              "postgresql+psycopg://postgres@127.0.0.1:5432/test (default: SQLite)")
-    parser.add_argument("--seconds", type=float, default=15, help="measured seconds per endpoint (default 15)")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds of bare, question, step (default 3)")
+    parser.add_argument("--seconds", type=float, default=10, help="measured seconds per window (default 10)")
+    parser.add_argument("--warmup", type=float, default=2, help="warm-up seconds before each window (default 2)")
     parser.add_argument("--concurrency", type=int, default=50, help="concurrent learners (default 50)")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (default 4)")
-    parser.add_argument("--client", choices=("asyncio", "wrk"), default="asyncio",
-                        help="load generator: the asyncio client (default) or wrk, if installed (apt-get install wrk): "
-                             "a C client, which leaves more of the machine's CPU to the server")
-    parser.add_argument("--rounds", type=int, default=5,
-                        help="bare, question and submission are measured in turn this many times (default 5)")
-    parser.add_argument("--warmup", type=float, default=3,
-                        help="warm-up seconds before each endpoint's first window (default 3; later ones 0.5)")
-    parser.add_argument("--set-questions", type=int, default=20,
-                        help="`label` questions per set in the serving database (default 20, as real sets)")
-    parser.add_argument("--answers-per-learner", type=int, default=400,
-                        help="questions each learner can answer: attempts started before measuring (default 400)")
-    parser.add_argument("--report-repeats", type=int, default=20,
-                        help="timed set report requests to each report database (default 20)")
-    parser.add_argument("--import-files", type=int, default=1000, help="set files for (d) (default 1,000)")
-    parser.add_argument("--only", default="serve,report,import",
-                        help="parts to run, of serve (a, b, e), report (c), import (d); default all")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers of each server (default 4)")
+    parser.add_argument("--client", choices=("wrk", "asyncio"), default="wrk" if shutil.which("wrk") else "asyncio",
+                        help="load generator (default: wrk if installed, else the asyncio client)")
+    parser.add_argument("--answers-per-learner", type=int, default=200,
+                        help="questions each learner can answer: attempts started before measuring (default 200)")
+    parser.add_argument("--report-repeats", type=int, default=15,
+                        help="timed set report requests to each class (default 15)")
+    parser.add_argument("--only", default="serve,report", help="parts to run, of serve (a, b, c, e) and report (d)")
+    parser.add_argument("--drive", help=argparse.SUPPRESS)   # internal: the asyncio client's process
     args = parser.parse_args(argv)
+    if args.drive:
+        print(json.dumps(asyncio.run(drive(json.loads(Path(args.drive).read_text())))))
+        return 0
     parts = set(args.only.split(","))
     signal.signal(signal.SIGTERM, stopped)   # a stopped run still stops its servers and drops its databases
 
     shown = " ".join(["benchmarks/serve.py", *(sys.argv[1:] if argv is None else argv)])
-    say(f"`{shown}`: {os.cpu_count()} CPUs, load average {load_average()} at the start, Python {sys.version.split()[0]}")
+    say(f"`{shown}`: {os.cpu_count()} CPUs, load average {load_average()} at the start, "
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, Python {sys.version.split()[0]}")
     say()
     results: dict[str, Any] = {}
     started = time.perf_counter()
@@ -1058,37 +851,28 @@ def main(argv: list[str] | None = None) -> int:
             if "serve" in parts:
                 results |= serving(args, kind, urls["serve"], tmp)
             if "report" in parts:
-                results |= report(args, kind, urls, tmp)
-    if "import" in parts:
-        import_sets(args)
+                results |= report(args, kind, urls["report"], tmp)
     say(f"Targets, as ratios within this run ({time.perf_counter() - started:.0f} s; load average "
         f"{load_average()} at the end)")
     checks = []
     if "question" in results:
-        checks += [("question page / bare req/s", f"{results['question']:.3f}", f">= {TARGET_QUESTION:.2f}",
+        checks += [("question page / bare hello", f"{results['question']:.3f}", f">= {TARGET_QUESTION:.2f}",
                     results["question"] >= TARGET_QUESTION),
-                   ("submission / bare req/s", f"{results['submission']:.3f}", f">= {TARGET_SUBMISSION:.2f}",
-                    results["submission"] >= TARGET_SUBMISSION)]
+                   ("learner step / bare hello", f"{results['step']:.3f}", f">= {TARGET_STEP:.2f}",
+                    results["step"] >= TARGET_STEP)]
     if "report" in results:
-        checks.append(("set report, 1M / 10k answers", f"{results['report']:.2f}x", f"<= {TARGET_REPORT:.2f}x",
-                       results["report"] <= TARGET_REPORT))
+        checks.append((f"set report, {CLASSES[-1]:,} / {CLASSES[0]} learners", f"{results['report']:.2f}x",
+                       f"<= {TARGET_REPORT:.1f}x", results["report"] <= TARGET_REPORT))
     if "memory" in results:
         checks.append(("worker RSS after the load", f"{results['memory']:.1f} MB", f"< {TARGET_MEMORY_MB} MB",
                        results["memory"] < TARGET_MEMORY_MB))
     for label, value, target, ok in checks:
-        say(f"    {label:<30} {value:>9}   {target:<9} {verdict(ok)}")
+        say(f"    {label:<32} {value:>9}   {target:<9} {verdict(ok)}")
     return 0
 
 
 def stopped(signum, _frame):  # type: ignore[no-untyped-def]
     raise SystemExit(128 + signum)
-
-
-def load_average() -> str:
-    try:
-        return " ".join(f"{n:.1f}" for n in os.getloadavg())
-    except OSError:
-        return "unknown"
 
 
 if __name__ == "__main__":
