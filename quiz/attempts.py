@@ -232,18 +232,25 @@ def record_answer(session: Session, item_id: int, question: Question, response: 
     so two racing submissions store one; the label choices are written only by the call whose
     answer went in, in the same transaction.
     """
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    answer_id = session.execute(
-        insert(ANSWERS).values(item_id=item_id, response=response, points=score(question, response),
-                               response_text=describe_response(question, response), answered_at=models.utcnow())
-        .on_conflict_do_nothing(index_elements=[ANSWERS.c.item_id]).returning(ANSWERS.c.id)).scalar()
+    connection = session.connection()
+    store_answer, store_choices = answer_inserts(connection.dialect.name)
+    answer_id = connection.execute(store_answer, {
+        "item_id": item_id, "response": response, "points": score(question, response),
+        "response_text": describe_response(question, response), "answered_at": models.utcnow()}).scalar()
     if answer_id is None:
         return False
-    choices = [{"answer_id": answer_id, "part": choice.part, "expected": choice.expected, "chosen": choice.chosen,
-                "right": choice.right} for choice in label_choices(question, response)]
+    choices = [{"answer_id": answer_id, **row} for row in label_choices(question, response)]
     if choices:
-        session.execute(insert(LABEL_CHOICES), choices)
+        connection.execute(store_choices, choices)
     return True
+
+
+@cache
+def answer_inserts(dialect: str):  # type: ignore[no-untyped-def]
+    """The two INSERTs of `record_answer`, built once per dialect (both speak ON CONFLICT DO NOTHING)."""
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return (insert(ANSWERS).on_conflict_do_nothing(index_elements=[ANSWERS.c.item_id]).returning(ANSWERS.c.id),
+            insert(LABEL_CHOICES))
 
 
 def describe_response(question: Question, response: Any) -> str:
@@ -258,9 +265,9 @@ def describe_response(question: Question, response: Any) -> str:
     return " / ".join(str(label) for label in response)[:500]
 
 
-def label_choices(question: Question, response: Any) -> list[models.LabelChoice]:
-    """The labelling decisions of an answer as rows; an accepted label counts as right."""
-    return [models.LabelChoice(part=part, expected=answer, chosen=chosen, right=chosen == answer or chosen in accept)
+def label_choices(question: Question, response: Any) -> list[dict[str, Any]]:
+    """The labelling decisions of an answer as `label_choices` rows; an accepted label counts as right."""
+    return [{"part": part, "expected": answer, "chosen": chosen, "right": chosen == answer or chosen in accept}
             for part, (answer, accept, chosen) in enumerate(decisions(question, response)) if chosen is not None]
 
 

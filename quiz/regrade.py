@@ -51,7 +51,8 @@ def regrade_set(session: Session, qset: models.QuestionSet) -> tuple[int, int]:
                 changed += 1
             item.answer.points = new_points
             item.answer.response_text = describe_response(question_now, item.answer.response)
-            item.answer.label_choices = label_choices(question_now, item.answer.response)
+            item.answer.label_choices = [models.LabelChoice(**row)
+                                         for row in label_choices(question_now, item.answer.response)]
     session.flush()
     for attempt_id in touched:
         total = (select(func.coalesce(func.sum(models.Answer.points), 0.0))
