@@ -154,18 +154,18 @@ def set_report(session: Session, assignment: models.Assignment) -> SetReport:
     per_question = session.execute(
         select(models.QuestionVersion.question_id, func.count(), func.sum(x), func.sum(x * x), func.sum(rest),
                func.sum(rest * rest), func.sum(x * rest))
-        .select_from(models.Answer)
-        .join(models.AttemptItem, models.AttemptItem.id == models.Answer.item_id)
+        .select_from(counted)   # from the class's counted attempts down, by their indexes
+        .join(models.AttemptItem, models.AttemptItem.attempt_id == counted.c.attempt_id)
+        .join(models.Answer, models.Answer.item_id == models.AttemptItem.id)
         .join(models.QuestionVersion, models.QuestionVersion.id == models.AttemptItem.version_id)
-        .join(counted, counted.c.attempt_id == models.AttemptItem.attempt_id)
         .group_by(models.QuestionVersion.question_id)).all()
     wrong = session.execute(
         select(models.QuestionVersion.question_id, models.QuestionVersion.id, models.Answer.response_text,
                func.count().label("n"))
-        .select_from(models.Answer)
-        .join(models.AttemptItem, models.AttemptItem.id == models.Answer.item_id)
+        .select_from(counted)   # from the class's counted attempts down, by their indexes
+        .join(models.AttemptItem, models.AttemptItem.attempt_id == counted.c.attempt_id)
+        .join(models.Answer, models.Answer.item_id == models.AttemptItem.id)
         .join(models.QuestionVersion, models.QuestionVersion.id == models.AttemptItem.version_id)
-        .join(counted, counted.c.attempt_id == models.AttemptItem.attempt_id)
         .where(models.Answer.points < 1)
         .group_by(models.QuestionVersion.question_id, models.QuestionVersion.id, models.Answer.response_text)).all()
     # per version: a choice's letters mean what that version's options said
