@@ -225,17 +225,18 @@ def item_question(item: models.AttemptItem) -> Question:
     return question_from_parts(version.question.key, version.asked, version.feedback)
 
 
-def record_answer(session: Session, item_id: int, question: Question, response: Any) -> bool:
-    """Stores an answer unless the item has one; True if this call stored it.
+def record_answer(session: Session, attempt_id: int, item_id: int, question: Question, response: Any) -> bool:
+    """Stores an answer unless the item has one or the attempt is finished; True if this call stored it.
 
-    One INSERT ... ON CONFLICT DO NOTHING on the unique item_id makes the database the judge,
-    so two racing submissions store one; the label choices are written only by the call whose
-    answer went in, in the same transaction.
+    One INSERT ... SELECT ... WHERE the attempt is unfinished ... ON CONFLICT DO NOTHING on the
+    unique item_id makes the database the judge, so two racing submissions store one and an
+    attempt finished meanwhile takes none; the label choices are written only by the call
+    whose answer went in, in the same transaction.
     """
     connection = session.connection()
     store_answer, store_choices = answer_inserts(connection.dialect.name)
     answer_id = connection.execute(store_answer, {
-        "item_id": item_id, "response": response, "points": score(question, response),
+        "attempt_id": attempt_id, "item_id": item_id, "response": response, "points": score(question, response),
         "response_text": describe_response(question, response), "answered_at": models.utcnow()}).scalar()
     if answer_id is None:
         return False
@@ -249,7 +250,12 @@ def record_answer(session: Session, item_id: int, question: Question, response: 
 def answer_inserts(dialect: str):  # type: ignore[no-untyped-def]
     """The two INSERTs of `record_answer`, built once per dialect (both speak ON CONFLICT DO NOTHING)."""
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    return (insert(ANSWERS).on_conflict_do_nothing(index_elements=[ANSWERS.c.item_id]).returning(ANSWERS.c.id),
+    columns = ("item_id", "response", "points", "response_text", "answered_at")
+    unfinished = select(models.Attempt.id).where(models.Attempt.id == bindparam("attempt_id"),
+                                                 models.Attempt.finished_at.is_(None))
+    values = select(*[bindparam(name, type_=ANSWERS.c[name].type) for name in columns]).where(unfinished.exists())
+    return (insert(ANSWERS).from_select(columns, values)
+            .on_conflict_do_nothing(index_elements=[ANSWERS.c.item_id]).returning(ANSWERS.c.id),
             insert(LABEL_CHOICES))
 
 

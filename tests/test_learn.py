@@ -88,6 +88,19 @@ def test_finishing_twice_scores_once(client, sample_set, app):
         assert (again.finished_at, again.points) == (finished_at, points) and points == 1.0
 
 
+def test_an_answer_racing_the_finish_is_not_stored(client, sample_set, app):
+    from quiz import attempts as service
+
+    url = start(client)
+    answer(client, url, 0, label="fact")
+    post_form(client, url, {}, action=url + "finish")   # finished between the answer's read and its write
+    with app.app_context():
+        item = db.session.scalar(select(models.AttemptItem).where(models.AttemptItem.position == 1))
+        stored = service.record_answer(db.session, item.attempt_id, item.id, service.item_question(item), ["a"])
+        db.session.commit()
+    assert not stored and answers_stored(app) == 1
+
+
 def test_someone_elses_attempt_and_review_answer_404(app, sample_set):
     owner, stranger = app.test_client(), app.test_client()
     url = start(owner)

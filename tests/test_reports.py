@@ -62,7 +62,8 @@ def answer_as(app, assignment_id, name, marks, finish=True):
         for item, mark in zip(attempt.items, marks):
             right = KEY[item.position]
             wrong = "opinion" if right == "fact" else "fact"
-            service.record_answer(db.session, item.id, service.item_question(item), right if mark else wrong)
+            service.record_answer(db.session, attempt.id, item.id, service.item_question(item),
+                                  right if mark else wrong)
         if finish:
             service.finish_attempt(db.session, attempt)
         db.session.commit()

@@ -159,13 +159,13 @@ def take(attempt_id: int):  # type: ignore[no-untyped-def]
 
 
 def answer(attempt_id: int):  # type: ignore[no-untyped-def]
-    """Stores one answer in one write transaction: the attempt, its owner and the item in one
-    query, then the answer and its label choices; nothing is read again after the commit."""
+    """Stores one answer: the attempt, its owner and the item read in one query, then the answer
+    and its label choices written in one short transaction (the write lock is held for the two
+    INSERTs only); nothing is read again after the commit."""
     position = request.form.get("position", "")
-    with writing():
+    with reading():
         attempt = own_attempt_state_or_404(attempt_id, int(position) if is_number(position) else -1)
         if attempt.finished_at is not None:
-            db.session.rollback()
             return redirect(url_for("learn.review", attempt_id=attempt.id))
         if attempt.kind == "live":
             db.session.rollback()
@@ -174,7 +174,6 @@ def answer(attempt_id: int):  # type: ignore[no-untyped-def]
             abort(400)
         item = attempt.items[0]
         if item.answer is not None:
-            db.session.rollback()
             flash(_("You had already answered this question; your first answer is kept."), "info")
             return redirect(url_for("learn.take", attempt_id=attempt.id, q=item.position))
         qset = service.shown_set(db.session, item.set_id, item.digest)
@@ -182,13 +181,13 @@ def answer(attempt_id: int):  # type: ignore[no-untyped-def]
         try:
             response = read_response(request.form, question, list(qset.labels))
         except AnswerProblem as problem:
-            db.session.rollback()
-            with reading():
-                return render_question(own_attempt_state_or_404(attempt_id), item.position, problem=str(problem),
-                                       status=422)
-        if not service.record_answer(db.session, item.id, question, response):
-            flash(_("You had already answered this question; your first answer is kept."), "info")
+            return render_question(own_attempt_state_or_404(attempt_id), item.position, problem=str(problem),
+                                   status=422)
+    with writing():
+        stored = service.record_answer(db.session, attempt.id, item.id, question, response)
         db.session.commit()
+    if not stored:   # a second click, another tab, or the attempt finished meanwhile
+        flash(_("You had already answered this question; your first answer is kept."), "info")
     if attempt.feedback == "immediate":
         return redirect(url_for("learn.take", attempt_id=attempt.id, q=item.position, _anchor="feedback"))
     flash(_("Your answer to question %(n)s is saved.", n=item.position + 1), "saved")
