@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Serving benchmark: the quiz's pages as ratios of a truly bare Flask "hello", in one run.
 
-    .venv/bin/python benchmarks/serve.py [--postgres URL] [--rounds 3] [--seconds 10] [--client wrk|asyncio]
+    .venv/bin/python benchmarks/serve.py [--postgres URL] [--rounds 4] [--seconds 10] [--client wrk|asyncio]
 
 Two gunicorns started with the same command and worker count (default 4), on two ports: the quiz
 as deployed (`gunicorn 'quiz:create_app()'`, after `quiz migrate` and `quiz import`) and
@@ -819,15 +819,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--postgres", metavar="URL",
                         help="a PostgreSQL server to make scratch databases on, e.g. "
                              "postgresql+psycopg://postgres@127.0.0.1:5432/test (default: SQLite)")
-    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds of bare, question, step (default 3)")
+    parser.add_argument("--rounds", type=int, default=4, help="interleaved rounds of bare, question, step (default 4)")
     parser.add_argument("--seconds", type=float, default=10, help="measured seconds per window (default 10)")
     parser.add_argument("--warmup", type=float, default=2, help="warm-up seconds before each window (default 2)")
     parser.add_argument("--concurrency", type=int, default=50, help="concurrent learners (default 50)")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers of each server (default 4)")
     parser.add_argument("--client", choices=("wrk", "asyncio"), default="wrk" if shutil.which("wrk") else "asyncio",
                         help="load generator (default: wrk if installed, else the asyncio client)")
-    parser.add_argument("--answers-per-learner", type=int, default=200,
-                        help="questions each learner can answer: attempts started before measuring (default 200)")
+    parser.add_argument("--answers-per-learner", type=int, default=300,
+                        help="questions each learner can answer: attempts started before measuring (default 300)")
     parser.add_argument("--report-repeats", type=int, default=15,
                         help="timed set report requests to each class (default 15)")
     parser.add_argument("--only", default="serve,report", help="parts to run, of serve (a, b, c, e) and report (d)")
