@@ -16,9 +16,10 @@ from __future__ import annotations
 import random
 import secrets
 from dataclasses import dataclass, field
-from functools import cache
 from datetime import timedelta
+from functools import cache
 from typing import Any, Callable, Iterable, Optional
+from weakref import WeakKeyDictionary
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -469,14 +470,28 @@ class ShownSet:
 
 
 SHOWN_SETS_KEPT = 64
-_shown_sets: dict[tuple[int, str], ShownSet] = {}
+_shown_sets: WeakKeyDictionary[Any, dict[tuple[int, str], ShownSet]] = WeakKeyDictionary()  # by engine
 
 
 def shown_set(session: Session, set_id: int, digest: str) -> ShownSet:
     """The set as its pages show it, from the per-process cache, read on a miss (two queries)."""
-    found = _shown_sets.get((set_id, digest))
+    kept = _shown_sets.setdefault(session.get_bind(), {})
+    found = kept.get((set_id, digest))
     if found is not None:
         return found
+    qset = session.get(models.QuestionSet, set_id)
+    assert qset is not None, "an item's version belongs to a set"
+    versions = session.execute(
+        select(models.QuestionVersion.id, models.Question.key, models.QuestionVersion.asked,
+               models.QuestionVersion.feedback)
+        .join(models.Question, models.Question.id == models.QuestionVersion.question_id)
+        .where(models.Question.set_id == set_id)).all()
+    found = ShownSet(qset.id, qset.title, set_labels(qset), qset.article, qset.source,
+                     {vid: question_from_parts(key, asked, feedback) for vid, key, asked, feedback in versions})
+    if len(kept) >= SHOWN_SETS_KEPT:
+        kept.clear()   # a bound, not a policy: a few queries refill what is in use
+    kept[(set_id, qset.digest)] = found
+    return found
     qset = session.get(models.QuestionSet, set_id)
     assert qset is not None, "an item's version belongs to a set"
     versions = session.execute(
