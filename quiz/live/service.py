@@ -28,7 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from .. import models
-from ..attempts import active_classroom_ids, finish_attempt, option_order, record_answer
+from ..attempts import active_classroom_ids, finish_attempt, item_question, option_order, record_answer
 from ..reports import label_matrix
 from ..sets.model import Question, question_from_parts
 
@@ -330,7 +330,8 @@ def submit(session: Session, live_id: int, user_id: int, position: int, response
     if joined is None:
         return "not joined"
     item = own_item(session, joined.attempt_id, position)
-    return "stored" if record_answer(session, item, response) else "already"
+    stored = record_answer(session, item.attempt_id, item.id, item_question(item), response)
+    return "stored" if stored else "already"
 
 
 # -- what the class answered -------------------------------------------------------------------------
