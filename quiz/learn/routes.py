@@ -168,7 +168,6 @@ def answer(attempt_id: int):  # type: ignore[no-untyped-def]
         if attempt.finished_at is not None:
             return redirect(url_for("learn.review", attempt_id=attempt.id))
         if attempt.kind == "live":
-            db.session.rollback()
             return redirect(live_url(attempt))
         if not attempt.items:
             abort(400)
