@@ -480,7 +480,8 @@ def shown_set(session: Session, set_id: int, digest: str) -> ShownSet:
     if found is not None:
         return found
     qset = session.get(models.QuestionSet, set_id)
-    assert qset is not None, "an item's version belongs to a set"
+    if qset is None:  # an item's version always belongs to a set; a deleted one is a server fault
+        raise LookupError(f"question set {set_id} is gone")
     versions = session.execute(
         select(models.QuestionVersion.id, models.Question.key, models.QuestionVersion.asked,
                models.QuestionVersion.feedback)
@@ -491,19 +492,6 @@ def shown_set(session: Session, set_id: int, digest: str) -> ShownSet:
     if len(kept) >= SHOWN_SETS_KEPT:
         kept.clear()   # a bound, not a policy: a few queries refill what is in use
     kept[(set_id, qset.digest)] = found
-    return found
-    qset = session.get(models.QuestionSet, set_id)
-    assert qset is not None, "an item's version belongs to a set"
-    versions = session.execute(
-        select(models.QuestionVersion.id, models.Question.key, models.QuestionVersion.asked,
-               models.QuestionVersion.feedback)
-        .join(models.Question, models.Question.id == models.QuestionVersion.question_id)
-        .where(models.Question.set_id == set_id)).all()
-    found = ShownSet(qset.id, qset.title, set_labels(qset), qset.article, qset.source,
-                     {vid: question_from_parts(key, asked, feedback) for vid, key, asked, feedback in versions})
-    if len(_shown_sets) >= SHOWN_SETS_KEPT:
-        _shown_sets.clear()   # a bound, not a policy: a few queries refill what is in use
-    _shown_sets[(set_id, qset.digest)] = found
     return found
 
 
