@@ -92,7 +92,7 @@ class Browser:
         return response
 
     def start(self, slug: str) -> str:
-        return self.post(f"/sets/{slug}/start", {}).headers["Location"]
+        return self.post(f"/sets/{slug}/start", {}).headers["Location"].split("?")[0]
 
     def answer(self, url: str, position: int, fields: dict) -> None:
         self.post(url, dict(fields, position=str(position)))

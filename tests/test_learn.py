@@ -19,7 +19,7 @@ from support import ROOT, csrf_token, join_as, post_form
 def start(client, slug="sample") -> str:
     response = post_form(client, f"/sets/{slug}/", {}, action=f"/sets/{slug}/start")
     assert response.status_code == 302, response.get_data(as_text=True)
-    return response.headers["Location"]
+    return response.headers["Location"].split("?")[0]  # the attempt's address, without ?q=0
 
 
 def answer(client, attempt_url: str, position: int, **fields):
@@ -360,7 +360,7 @@ def test_assignment_feedback_after_the_attempt_hides_answers_until_the_end(app, 
     join_as(client, "zoe")
     url = start(client)
     response = answer(client, url, 0, label="opinion")
-    assert response.headers["Location"] == url
+    assert response.headers["Location"] == url + "?q=1"  # the next question, by its own address
     assert "Question 2 of 4" in client.get(url).get_data(as_text=True)
     assert "Not quite" not in client.get(url + "?q=0").get_data(as_text=True)
 
@@ -441,3 +441,27 @@ def test_gunicorn_refuses_to_start_without_secret_key(tmp_path):
     assert result.returncode != 0
     assert "SECRET_KEY is not set" in result.stderr
 
+
+
+def test_back_after_answering_shows_that_question_again_without_javascript(app, sample_set):
+    """What Back loads is the address before the answer (no-store: the server is asked again)."""
+    client = app.test_client()
+    first = post_form(client, "/sets/sample/", {}, action="/sets/sample/start").headers["Location"]
+    assert first.endswith("?q=0")
+    assert "Question 1 of 4" in client.get(first).get_data(as_text=True)
+    answered = post_form(client, first, {"position": "0", "label": "opinion"})
+    assert answered.headers["Location"].endswith("?q=0#feedback")
+    back = client.get(first).get_data(as_text=True)  # Back from the feedback
+    assert "Question 1 of 4" in back and 'id="feedback"' in back and "Putin met U.S. envoys" in back
+
+
+def test_back_in_whole_attempt_mode_shows_the_saved_answer_not_the_next_question(app, sample_set, make_class):
+    make_class(assign="sample", feedback="after")
+    client = app.test_client()
+    join_as(client, "ivy")
+    first = post_form(client, "/sets/sample/", {}, action="/sets/sample/start").headers["Location"]
+    saved = post_form(client, first, {"position": "0", "label": "fact"})
+    assert saved.headers["Location"].endswith("?q=1")
+    assert "Question 2 of 4" in client.get(saved.headers["Location"]).get_data(as_text=True)
+    back = client.get(first).get_data(as_text=True)
+    assert "Question 1 of 4" in back and "Your answer is saved" in back

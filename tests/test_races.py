@@ -92,7 +92,7 @@ def test_two_start_clicks_at_once_make_one_practice_attempt(app, sample_set):
     for _round in range(ROUNDS):
         visitor = app.test_client()
         replies = double_post(app, visitor, "/sets/sample/", "/sets/sample/start")
-        assert len({r.headers["Location"] for r in replies}) == 1, "two attempts came back"
+        assert len({r.headers["Location"].split("?")[0] for r in replies}) == 1, "two attempts came back"
     assert count(app) == ROUNDS
 
 
@@ -102,8 +102,8 @@ def test_two_start_clicks_at_once_keep_an_assignment_to_one_attempt(app, sample_
         learner = app.test_client()
         join_as(learner, f"racer{n}")
         replies = double_post(app, learner, "/sets/sample/", "/sets/sample/start")
-        assert len({r.headers["Location"] for r in replies}) == 1, "two attempts came back"
-        url = replies[0].headers["Location"]
+        assert len({r.headers["Location"].split("?")[0] for r in replies}) == 1, "two attempts came back"
+        url = replies[0].headers["Location"].split("?")[0]
         post_form(learner, url, {}, action=url + "finish")
         double_post(app, learner, "/sets/sample/", "/sets/sample/start")
     assert count(app) == ROUNDS  # one each: the limit of 1 held
@@ -173,7 +173,7 @@ def test_practising_mistakes_twice_at_once_makes_one_attempt(app, sample_set, ma
     for n in range(ROUNDS):
         learner = app.test_client()
         join_as(learner, f"mistaken{n}")
-        url = post_form(learner, "/sets/sample/", {}, action="/sets/sample/start").headers["Location"]
+        url = post_form(learner, "/sets/sample/", {}, action="/sets/sample/start").headers["Location"].split("?")[0]
         post_form(learner, url, {"position": "0", "label": "opinion"})  # wrong
         post_form(learner, url, {}, action=url + "finish")
         replies = double_post(app, learner, "/progress", "/progress/mistakes")

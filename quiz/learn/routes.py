@@ -109,7 +109,9 @@ def start(slug: str):  # type: ignore[no-untyped-def]
             abort(404)
         attempt = service.start_attempt(db.session, qset, user=user, practice_token=token, assignment=assignment)
         db.session.commit()
-    return redirect(url_for("learn.take", attempt_id=attempt.id))
+    # the first question's own address, so that Back after answering it shows it again, even
+    # without JavaScript (see take)
+    return redirect(url_for("learn.take", attempt_id=attempt.id, q=0))
 
 
 def own_attempt_state_or_404(attempt_id: int, position: Optional[int] = None) -> service.AttemptState:
@@ -190,7 +192,9 @@ def answer(attempt_id: int):  # type: ignore[no-untyped-def]
     if attempt.feedback == "immediate":
         return redirect(url_for("learn.take", attempt_id=attempt.id, q=item.position, _anchor="feedback"))
     flash(_("Your answer to question %(n)s is saved.", n=item.position + 1), "saved")
-    return redirect(url_for("learn.take", attempt_id=attempt.id))
+    # the next question by its own address (questions are taken in order; past the last one,
+    # take() shows the finish page), so that Back comes to this one again
+    return redirect(url_for("learn.take", attempt_id=attempt.id, q=item.position + 1))
 
 
 @bp.post("/attempts/<int:attempt_id>/finish")
