@@ -176,8 +176,7 @@ def serve_command(host: str, port: int, threads: int) -> None:
     from alembic.util.exc import CommandError
     from sqlalchemy.exc import SQLAlchemyError
 
-    from .attempts import forget_old_practice
-    from .db import db, writing
+    from .db import db
     from .migrate import upgrade
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -188,9 +187,7 @@ def serve_command(host: str, port: int, threads: int) -> None:
         upgrade(app)
         if not run_import((default_sets(),)):
             click.echo("Some set files have errors (above); the others were loaded.")
-        with writing():
-            forget_old_practice(db.session)
-            db.session.commit()
+        purge_old_practice()
     except (SQLAlchemyError, CommandError) as error:
         server.close()
         advice = ("Check that its folder exists and is writable and that the file is a quiz database, "
@@ -222,16 +219,22 @@ def serve_command(host: str, port: int, threads: int) -> None:
     click.echo("Stopped.")
 
 
-@click.command("purge")
-@with_appcontext
-def purge_command() -> None:
-    """Delete practice attempts (no account) older than 7 days; for cron."""
+def purge_old_practice() -> int:
+    """Deletes week-old practice attempts in one write transaction; how many went."""
     from .attempts import forget_old_practice
     from .db import db, writing
 
     with writing():
         removed = forget_old_practice(db.session)
         db.session.commit()
+    return removed
+
+
+@click.command("purge")
+@with_appcontext
+def purge_command() -> None:
+    """Delete practice attempts (no account) older than 7 days; for cron."""
+    removed = purge_old_practice()
     click.echo(f"Deleted {removed} practice attempt{'s' * (removed != 1)} older than 7 days.")
 
 

@@ -26,7 +26,7 @@ from quiz import create_app, models
 from quiz.db import db
 from quiz.sets import load_set
 
-from serverkit import Learner, free_port
+from serverkit import Learner, free_port, server_env
 from support import FAST_HASH, ROOT, join_as, make_classroom, post_form
 
 QUIZ = Path(sys.executable).parent / ("quiz.exe" if os.name == "nt" else "quiz")
@@ -42,15 +42,6 @@ questions:
     answer: maybe
     why: "Step 3."
 """
-
-
-def cli_env(database_url: str, **extra: str) -> dict[str, str]:
-    """The environment a user's shell gives `quiz`: no Flask variables, a database of our own."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "WERKZEUG_"))}
-    env.update({"DATABASE_URL": database_url, "SECRET_KEY": "cli-test-secret-key-0123456789",
-                "PASSWORD_HASH_METHOD": FAST_HASH})
-    env.update(extra)
-    return env
 
 
 def quiz(cwd: Path, env: dict[str, str], *args: str, stdin: str | None = None,
@@ -160,7 +151,7 @@ def serve_and_use(command: list[str], cwd: Path, env: dict[str, str], port: int,
 
 def test_quiz_serve_serves_a_classroom_until_sigterm(tmp_path: Path) -> None:
     port = free_port()
-    env = cli_env(f"sqlite:///{tmp_path / 'quiz.db'}")
+    env = server_env(f"sqlite:///{tmp_path / 'quiz.db'}")
     output = serve_and_use([str(QUIZ), "serve", "--port", str(port)], tmp_path, env, port)
     assert f"Database: {tmp_path / 'quiz.db'}" in output
     assert output.index("Database:") < output.index("is running at")
@@ -170,7 +161,7 @@ def test_quiz_serve_serves_a_classroom_until_sigterm(tmp_path: Path) -> None:
 def test_quiz_serve_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
     port = free_port()
     served = Served([str(QUIZ), "serve", "--port", str(port)], tmp_path,
-                    cli_env(f"sqlite:///{tmp_path / 'quiz.db'}"), port)
+                    server_env(f"sqlite:///{tmp_path / 'quiz.db'}"), port)
     served.wait_until_serving(90)
     assert served.stop(signal.SIGINT) == 0
     assert "Traceback" not in served.output() and served.output().rstrip().endswith("Stopped.")
@@ -179,7 +170,7 @@ def test_quiz_serve_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
 def test_quiz_serve_for_a_classroom_says_the_address_learners_open(tmp_path: Path) -> None:
     port = free_port()
     served = Served([str(QUIZ), "serve", "--host", "0.0.0.0", "--port", str(port)], tmp_path,
-                    cli_env(f"sqlite:///{tmp_path / 'quiz.db'}"), port)
+                    server_env(f"sqlite:///{tmp_path / 'quiz.db'}"), port)
     served.wait_until_serving(90)
     assert served.stop() == 0
     assert f"is running at http://localhost:{port}/" in served.output()
@@ -191,7 +182,7 @@ def test_quiz_serve_says_so_when_the_port_is_taken(tmp_path: Path) -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        done = quiz(tmp_path, cli_env(f"sqlite:///{tmp_path / 'quiz.db'}"), "serve", "--port", str(port))
+        done = quiz(tmp_path, server_env(f"sqlite:///{tmp_path / 'quiz.db'}"), "serve", "--port", str(port))
     assert done.returncode == 1
     assert f"port {port} is already in use" in done.stderr
     assert f"quiz serve --port {port + 1}" in done.stderr
@@ -205,7 +196,7 @@ def test_quiz_serve_says_so_when_the_port_is_taken(tmp_path: Path) -> None:
 ], ids=["folder-missing", "not-a-database"])
 def test_quiz_serve_says_so_when_the_database_cannot_be_opened(tmp_path: Path, make, words: str) -> None:
     path = make(tmp_path)
-    done = quiz(tmp_path, cli_env(f"sqlite:///{path}"), "serve", "--port", str(free_port()))
+    done = quiz(tmp_path, server_env(f"sqlite:///{path}"), "serve", "--port", str(free_port()))
     assert done.returncode == 1
     assert f"cannot open or upgrade the database at {path}: {words}" in done.stderr
     assert "folder exists and is writable" in done.stderr
@@ -214,7 +205,7 @@ def test_quiz_serve_says_so_when_the_database_cannot_be_opened(tmp_path: Path, m
 
 def test_quiz_serve_says_so_when_the_database_server_is_down(tmp_path: Path) -> None:
     port = free_port()  # nothing listens there
-    done = quiz(tmp_path, cli_env(f"postgresql://postgres@127.0.0.1:{port}/quiz"), "serve", "--port",
+    done = quiz(tmp_path, server_env(f"postgresql://postgres@127.0.0.1:{port}/quiz"), "serve", "--port",
                 str(free_port()))
     assert done.returncode == 1
     assert "cannot open or upgrade the database at postgresql+psycopg://postgres@127.0.0.1" in done.stderr
@@ -225,14 +216,14 @@ def test_quiz_serve_says_so_when_the_database_server_is_down(tmp_path: Path) -> 
 
 def test_quiz_help_lists_only_the_quiz_commands(tmp_path: Path) -> None:
     for flag in ("--help", "-h"):
-        done = quiz(tmp_path, cli_env("sqlite://"), flag)
+        done = quiz(tmp_path, server_env("sqlite://"), flag)
         assert done.returncode == 0
         for command in ("serve", "purge", "migrate", "check", "import", "create-instructor", "set-password",
                         "regrade", "draft", "export", "learner"):
             assert re.search(rf"^  {command} ", done.stdout, re.M), f"{command} missing:\n{done.stdout}"
         for flask_only in ("--env-file", "--app", "--debug", "python-dotenv", "routes", "shell"):
             assert flask_only not in done.stdout
-    assert quiz(tmp_path, cli_env("sqlite://"), "--version").stdout.startswith("quiz ")
+    assert quiz(tmp_path, server_env("sqlite://"), "--version").stdout.startswith("quiz ")
 
 
 def test_run_py_help_prints_the_usage_and_exits_0() -> None:
@@ -251,7 +242,7 @@ def test_every_command_as_an_administrator_types_it(tmp_path: Path) -> None:
     """migrate, check, import, create-instructor, set-password, regrade, export, learner export and
     delete, purge and draft, in the order of a term: each one's exit status and words."""
     url = f"sqlite:///{tmp_path / 'quiz.db'}"
-    env = cli_env(url)
+    env = server_env(url)
     run = lambda *args, **kw: quiz(tmp_path, env, *args, **kw)  # noqa: E731
 
     migrated = run("migrate")
