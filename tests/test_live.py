@@ -44,6 +44,17 @@ def start_live(teacher, class_id, slug="sample") -> str:
     return response.headers["Location"]
 
 
+def ana_in_a_running_session(app, make_class):
+    """A class with the sample set, its teacher running a live session, and learner ana joined."""
+    class_id = make_class(assign="sample")
+    teacher = sign_in(app.test_client(), "teacher")
+    ana = learner(app, "ana")
+    projector = start_live(teacher, class_id)
+    follow = f"/live/{PROJECTOR.search(projector).group(2)}/"
+    assert post_form(ana, "/", {}, action=follow + "join").status_code == 302
+    return class_id, teacher, ana, projector, follow
+
+
 def open_next(teacher, projector, seconds="0", version=None):
     shown = page(teacher, projector)
     seen = version or VERSION_FIELD.search(shown).group(1)
@@ -232,12 +243,7 @@ def test_a_live_session_from_start_to_summary(app, sample_set, make_class):
 
 
 def test_a_live_attempt_is_answered_only_on_the_live_screen(app, sample_set, make_class):
-    class_id = make_class(assign="sample")
-    teacher = sign_in(app.test_client(), "teacher")
-    ana = learner(app, "ana")
-    projector = start_live(teacher, class_id)
-    follow = f"/live/{PROJECTOR.search(projector).group(2)}/"
-    post_form(ana, "/", {}, action=follow + "join")
+    class_id, teacher, ana, projector, follow = ana_in_a_running_session(app, make_class)
     with app.app_context():
         attempt_id = db.session.scalar(select(models.Attempt.id).where(models.Attempt.kind == "live"))
     taken = ana.get(f"/attempts/{attempt_id}/")
@@ -285,7 +291,7 @@ def test_only_the_class_sees_the_session_everyone_else_gets_404(app, sample_set,
         assert client.post(f"/teach/classes/{class_id}/live/", data={"csrf_token": token,
                                                                      "set_id": "sample"}).status_code == 404
     assert other_teacher.get(f"/teach/classes/{class_id}/live/999999").status_code == 404
-    assert member.get(f"/live/999999/").status_code == 404
+    assert member.get("/live/999999/").status_code == 404
     assert "Live now" not in page(outsider, "/")
     assert post_form(member, "/", {}, action=follow + "join").status_code == 302
     assert member.get(follow).status_code == 200
@@ -323,12 +329,7 @@ def test_a_set_not_yet_assigned_is_assigned_when_run_live(app, sample_set, make_
 def test_an_unchanged_poll_is_one_query_and_a_password_change_ends_it(app, sample_set, make_class):
     from sqlalchemy import event
 
-    class_id = make_class(assign="sample")
-    teacher = sign_in(app.test_client(), "teacher")
-    ana = learner(app, "ana")
-    projector = start_live(teacher, class_id)
-    follow = f"/live/{PROJECTOR.search(projector).group(2)}/"
-    post_form(ana, "/", {}, action=follow + "join")
+    class_id, teacher, ana, projector, follow = ana_in_a_running_session(app, make_class)
     etag = ana.get(follow + "state").headers["ETag"]
     statements: list[str] = []
 
@@ -352,12 +353,7 @@ def test_an_unchanged_poll_is_one_query_and_a_password_change_ends_it(app, sampl
 
 
 def test_removing_the_assignment_of_a_running_session_finishes_its_attempts(app, sample_set, make_class):
-    class_id = make_class(assign="sample")
-    teacher = sign_in(app.test_client(), "teacher")
-    ana = learner(app, "ana")
-    projector = start_live(teacher, class_id)
-    follow = f"/live/{PROJECTOR.search(projector).group(2)}/"
-    post_form(ana, "/", {}, action=follow + "join")
+    class_id, teacher, ana, projector, follow = ana_in_a_running_session(app, make_class)
     assert open_next(teacher, projector).status_code == 302
     answer(ana, follow, 0, label="fact")
     with app.app_context():
@@ -375,12 +371,8 @@ def test_removing_the_assignment_of_a_running_session_finishes_its_attempts(app,
 def test_a_persons_export_names_the_live_sessions_they_joined_or_ran(app, sample_set, make_class):
     from quiz import privacy
 
-    class_id = make_class(assign="sample")
-    teacher = sign_in(app.test_client(), "teacher")
-    ana = learner(app, "ana")
-    projector = start_live(teacher, class_id)
+    _class_id, _teacher, _ana, projector, _follow = ana_in_a_running_session(app, make_class)
     live_id = int(PROJECTOR.search(projector).group(2))
-    post_form(ana, "/", {}, action=f"/live/{live_id}/join")
     with app.app_context():
         learner_data = privacy.export_person(db.session, accounts.find_user(db.session, "ana"))
         teacher_data = privacy.export_person(db.session, accounts.find_user(db.session, "teacher"))
