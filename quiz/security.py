@@ -7,6 +7,8 @@ from typing import Optional
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, abort, current_app, request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.routing import IntegerConverter
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
@@ -18,6 +20,10 @@ csrf = CSRFProtect()
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
 login_manager.login_message = None  # the login page says why on its own
+# No "fresh login" checks: nothing here asks for one, and the account's session key (checked on
+# every request, changed by signing out everywhere) is what ends a session. Flask-Login's
+# default would hash the address and browser name on every request to mark sessions stale.
+login_manager.session_protection = None
 
 CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
                            "font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; "
@@ -71,6 +77,7 @@ def init_app(app: Flask) -> None:
     # signed longer ago than this, so 12 hours without a request end the session server-side.
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=float(app.config.get("SESSION_IDLE_HOURS", 12)))
     app.config["SESSION_REFRESH_EACH_REQUEST"] = True
+    app.session_interface = ResignedCookieSessions()
     if app.config.get("PREFER_HTTPS"):
         app.config["PREFERRED_URL_SCHEME"] = "https"
     if app.config.get("TRUSTED_PROXIES"):
@@ -79,6 +86,54 @@ def init_app(app: Flask) -> None:
         n = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     app.after_request(security_headers)
+
+
+class ResignedCookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with less work on the many requests that change nothing.
+
+    The idle expiry re-signs the cookie on every response. When the session is unchanged, the
+    payload the browser sent is signed again as it is (a fresh timestamp and signature) instead of
+    being decoded to JSON and encoded back; the signing serializer is built once per key set, not
+    twice per request. Cookies are exactly Flask's, so either reads the other's.
+    """
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:  # type: ignore[override]
+        if not app.secret_key:
+            return None
+        keys = (*(app.config.get("SECRET_KEY_FALLBACKS") or ()), app.secret_key)
+        cached = app.extensions.get("quiz_session_serializer")
+        if cached is None or cached[0] != keys:
+            cached = app.extensions["quiz_session_serializer"] = (keys, super().get_signing_serializer(app))
+        return cached[1]
+
+    def open_session(self, app: Flask, request) -> SecureCookieSession | None:  # type: ignore[no-untyped-def,override]
+        serializer = self.get_signing_serializer(app)
+        if serializer is None:
+            return None
+        value = request.cookies.get(self.get_cookie_name(app))
+        if not value:
+            return self.session_class()
+        try:
+            data = serializer.loads(value, max_age=int(app.permanent_session_lifetime.total_seconds()))
+        except BadSignature:
+            return self.session_class()
+        session = self.session_class(data)
+        session.payload = value.rsplit(".", 2)[0]  # type: ignore[attr-defined]  # what was signed
+        return session
+
+    def save_session(self, app: Flask, session, response: Response) -> None:  # type: ignore[no-untyped-def]
+        payload = getattr(session, "payload", None)
+        if payload is None or session.modified or not session or not self.should_set_cookie(app, session):
+            return super().save_session(app, session, response)
+        if session.accessed:
+            response.vary.add("Cookie")
+        serializer = self.get_signing_serializer(app)
+        response.set_cookie(
+            self.get_cookie_name(app), serializer.make_signer(serializer.salt).sign(payload).decode("ascii"),
+            expires=self.get_expiration_time(app, session), httponly=self.get_cookie_httponly(app),
+            domain=self.get_cookie_domain(app), path=self.get_cookie_path(app), secure=self.get_cookie_secure(app),
+            partitioned=self.get_cookie_partitioned(app), samesite=self.get_cookie_samesite(app))
+        response.vary.add("Cookie")
 
 
 def security_headers(response: Response) -> Response:

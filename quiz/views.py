@@ -8,9 +8,12 @@ from datetime import datetime, timezone
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import Flask, current_app, g, send_from_directory
+from flask import Flask, current_app, g, render_template, request, send_from_directory
 from flask_babel import Babel, get_locale, get_translations
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from jinja2 import pass_eval_context
+from markupsafe import Markup
 from sqlalchemy import text
 
 from . import PACKAGE_DIR
@@ -31,18 +34,41 @@ def init_app(app: Flask) -> None:
         pgettext=lambda context, text: request_translations().upgettext(context, text),
         npgettext=lambda context, text, plural, n: request_translations().unpgettext(context, text, plural, n),
         newstyle=True)
+    # `_`, gettext and ngettext as Jinja's newstyle ones behave, in one call instead of three:
+    # they run a dozen times on every page
+    app.jinja_env.globals.update(_=template_gettext, gettext=template_gettext, ngettext=template_ngettext)
     app.static_folder = str(PACKAGE_DIR / "static")
     app.jinja_env.filters["localtime"] = localtime
     app.jinja_env.filters["percent"] = lambda ratio: percent(ratio or 0, 1)
     app.jinja_env.filters["points"] = shown_points
     app.jinja_env.globals.update(marked_segments=marked_segments, word_segments=word_segments, get_locale=get_locale,
                                  letters="abcdefghijklmnopqrstuvwxyz", spot_tokens=spot_tokens,
-                                 label_class=label_class, label_letter=label_letter)
+                                 label_class=label_class, label_letter=label_letter, chrome=chrome)
+    app.extensions["quiz_chrome"] = {}
     app.add_url_rule("/healthz", "healthz", healthz)
     app.config.setdefault("PURGE_EVERY_SECONDS", 3600)
     app.extensions["quiz_purge"] = {"due": 0.0, "lock": threading.Lock()}
     app.after_request(purge_now_and_then)
     app.add_url_rule("/favicon.ico", "favicon", favicon)
+
+
+@pass_eval_context
+def template_gettext(eval_ctx, text: str, **variables):  # type: ignore[no-untyped-def]
+    """Jinja's newstyle gettext: the translation, trusted markup when autoescaping, formatted
+    with the (escaped) variables; a string with no % is what `% {}` would give, as it is."""
+    found = request_translations().ugettext(text)
+    if eval_ctx.autoescape:
+        found = Markup(found)
+    return found % variables if variables or "%" in found else found
+
+
+@pass_eval_context
+def template_ngettext(eval_ctx, singular: str, plural: str, n: int, **variables):  # type: ignore[no-untyped-def]
+    variables.setdefault("num", n)
+    found = request_translations().ungettext(singular, plural, n)
+    if eval_ctx.autoescape:
+        found = Markup(found)
+    return found % variables
 
 
 def request_translations():  # type: ignore[no-untyped-def]
@@ -51,6 +77,26 @@ def request_translations():  # type: ignore[no-untyped-def]
     if found is None:
         found = g.translations = get_translations()
     return found
+
+
+CSRF_SLOT = "\x00csrf-token\x00"   # where a kept header takes this request's CSRF token (no username holds a NUL)
+CHROME_KEPT_MOST = 4096             # kept renderings per process: languages x accounts seen lately
+
+
+def chrome(name: str) -> Markup:
+    """A part of every page's frame (`templates/chrome/`: the head's links, the site header),
+    rendered once per language, site path and account and then kept, since it is the same on
+    every page they see; the sign-out form's CSRF token is put in on each request."""
+    user = current_user._get_current_object()  # type: ignore[attr-defined]
+    who = (user.role, user.username) if user.is_authenticated else None
+    key = (name, str(get_locale()), request.script_root, who)
+    kept = current_app.extensions["quiz_chrome"]
+    html = kept.get(key)
+    if html is None:
+        if len(kept) >= CHROME_KEPT_MOST:
+            kept.clear()
+        html = kept[key] = render_template(f"chrome/{name}.html", csrf_placeholder=Markup(CSRF_SLOT))
+    return Markup(html.replace(CSRF_SLOT, generate_csrf()) if CSRF_SLOT in html else html)
 
 
 @cache

@@ -5,6 +5,7 @@ change and erasure replace or remove that key; a session idle for SESSION_IDLE_H
 """
 from __future__ import annotations
 
+import copy
 import time
 from datetime import timedelta
 
@@ -77,7 +78,7 @@ def test_a_cookie_replayed_after_sign_out_is_refused(app, make_class):
 
 def aged(app, cookie: str, hours: float) -> str:
     """The same session, as if its last request had been `hours` ago."""
-    serializer = app.session_interface.get_signing_serializer(app)
+    serializer = copy.copy(app.session_interface.get_signing_serializer(app))  # the app's own is shared
     data = serializer.loads(cookie)
 
     class Then(itsdangerous.TimestampSigner):
@@ -112,3 +113,42 @@ def test_the_idle_limit_comes_from_session_idle_hours(monkeypatch, hours, lifeti
     monkeypatch.setenv("SESSION_IDLE_HOURS", hours)
     app = create_app({"SECRET_KEY": "test", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
     assert app.permanent_session_lifetime == lifetime
+
+
+def test_an_unchanged_session_is_signed_again_as_it_was(app, make_class):
+    """A page that changes nothing sends the same session back with a new signature time, in
+    Flask's own cookie format (the payload is re-signed, not rebuilt)."""
+    from flask.sessions import SecureCookieSessionInterface
+
+    make_class()
+    client = app.test_client()
+    join_as(client, "noor")
+    client.get("/progress")   # shows (and so removes) the "You joined" message
+    old = aged(app, cookie_of(client), 1)
+    returning = replay(app, old)
+    assert signed_in(returning)
+    new = cookie_of(returning)
+    flask_own = SecureCookieSessionInterface().get_signing_serializer(app)
+    data_old, signed_old = flask_own.loads(old, return_timestamp=True)
+    data_new, signed_new = flask_own.loads(new, return_timestamp=True)
+    assert data_new == data_old and signed_new > signed_old
+    assert new.rsplit(".", 2)[0] == old.rsplit(".", 2)[0]
+
+
+def test_each_person_sees_their_own_name_and_sign_out_form_in_the_header(app, make_class):
+    """The header is kept rendered per account: never another person's name or CSRF token."""
+    make_class()
+    people = {}
+    for name in ("amira", "bruno"):
+        people[name] = app.test_client()
+        join_as(people[name], name)
+    for _round in range(2):   # the second round is served from what the first kept
+        for name, client in people.items():
+            page = client.get("/progress").get_data(as_text=True)
+            other = "bruno" if name == "amira" else "amira"
+            assert f"Account ({name})" in page and other not in page
+    for name, client in people.items():
+        assert post_form(client, "/progress", {}, action="/logout").status_code == 302
+        assert not signed_in(client)
+    page = app.test_client().get("/").get_data(as_text=True)
+    assert "Sign in" in page and "Sign out" not in page and "amira" not in page
