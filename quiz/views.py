@@ -43,8 +43,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["points"] = shown_points
     app.jinja_env.globals.update(marked_segments=marked_segments, word_segments=word_segments, get_locale=get_locale,
                                  letters="abcdefghijklmnopqrstuvwxyz", spot_tokens=spot_tokens,
-                                 label_class=label_class, label_letter=label_letter, chrome=chrome)
+                                 label_class=label_class, label_letter=label_letter, chrome=chrome, kept=kept)
     app.extensions["quiz_chrome"] = {}
+    app.extensions["quiz_fragments"] = {}
     app.add_url_rule("/healthz", "healthz", healthz)
     app.config.setdefault("PURGE_EVERY_SECONDS", 3600)
     app.extensions["quiz_purge"] = {"due": 0.0, "lock": threading.Lock()}
@@ -97,6 +98,35 @@ def chrome(name: str) -> Markup:
             kept.clear()
         html = kept[key] = render_template(f"chrome/{name}.html", csrf_placeholder=Markup(CSRF_SLOT))
     return Markup(html.replace(CSRF_SLOT, generate_csrf()) if CSRF_SLOT in html else html)
+
+
+FRAGMENTS_KEPT_MOST = 8192
+
+
+def kept(key: tuple, render, *args, **kwargs) -> Markup:  # type: ignore[no-untyped-def]
+    """`render(*args, **kwargs)` (a macro), rendered once per `key` and language and then kept.
+
+    For the parts of a page that only the question's version and what was answered decide (its
+    inputs, its feedback), which every learner of a class is shown alike: `key` must name all of
+    it (a set's digest changes with every re-import). Never for anything personal or secret.
+    """
+    full = (frozen(key), str(get_locale()), request.script_root)
+    fragments = current_app.extensions["quiz_fragments"]
+    html = fragments.get(full)
+    if html is None:
+        if len(fragments) >= FRAGMENTS_KEPT_MOST:
+            fragments.clear()
+        html = fragments[full] = Markup(render(*args, **kwargs))
+    return html
+
+
+def frozen(value):  # type: ignore[no-untyped-def]
+    """A key made hashable: lists (an answer's choices, an option order) become tuples."""
+    if isinstance(value, (list, tuple)):
+        return tuple(frozen(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted((k, frozen(v)) for k, v in value.items()))
+    return value
 
 
 @cache

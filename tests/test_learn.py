@@ -465,3 +465,34 @@ def test_back_in_whole_attempt_mode_shows_the_saved_answer_not_the_next_question
     assert "Question 2 of 4" in client.get(saved.headers["Location"]).get_data(as_text=True)
     back = client.get(first).get_data(as_text=True)
     assert "Question 1 of 4" in back and "Your answer is saved" in back
+
+
+def test_each_learner_sees_feedback_on_their_own_answer_and_a_reimport_at_once(app, sample_set, tmp_path):
+    """Question parts are kept rendered per version and answer: one learner's answer never shows
+    in another's feedback, and a reworded `why` shows on the next page after its re-import."""
+    from quiz.importer import import_paths
+    from support import SAMPLE_SET
+
+    pages = {}
+    for label in ("fact", "opinion", "fact"):
+        client = app.test_client()
+        url = start(client)
+        answer(client, url, 0, label=label)
+        pages.setdefault(label, []).append(client.get(url + "?q=0").get_data(as_text=True))
+    right, wrong = pages["fact"][0], pages["opinion"][0]
+    assert "Right." in right and "the answer." in right and "Not quite." not in right
+    assert "Not quite." in wrong and "Right." not in wrong and "You chose" in wrong and "Opinion" in wrong
+    def without_attempt_ids(page: str) -> str:
+        return re.sub(r"/attempts/\d+/", "/attempts/N/", page)
+
+    assert without_attempt_ids(pages["fact"][1]) == without_attempt_ids(right)  # the same answer, the same page
+    path = tmp_path / "sample.yaml"
+    path.write_text(SAMPLE_SET.replace("Step 3: a meeting can be checked against records.",
+                                       "Step 3: the meeting is on the record."), encoding="utf-8")
+    with app.app_context():
+        assert import_paths(db.session, [path]).updated
+    client = app.test_client()
+    url = start(client)
+    answer(client, url, 0, label="fact")
+    shown = client.get(url + "?q=0").get_data(as_text=True)
+    assert "Step 3: the meeting is on the record." in shown and "checked against records" not in shown
