@@ -13,17 +13,18 @@ so a double click, a refresh or two servers racing can neither duplicate nor re-
 """
 from __future__ import annotations
 
+import json
 import random
 import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cache
-from typing import Any, Callable, Iterable, Optional
+from typing import Any, Callable, Iterable, NamedTuple, Optional
 from weakref import WeakKeyDictionary
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, bindparam, delete, func, select, update
+from sqlalchemy import Text, and_, bindparam, cast, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
@@ -380,23 +381,38 @@ class AttemptProgress:
         return next((n for n, done in enumerate(self.answered) if not done), None)
 
 
-@dataclass(frozen=True)
-class GivenAnswer:
+class GivenAnswer(NamedTuple):
     response: Any
     points: float
 
 
-@dataclass(frozen=True)
-class ItemState:
-    """One item of an attempt as its page needs it; `set_id` and `digest` name its version's set."""
+class ItemState(NamedTuple):
+    """One item of an attempt as its page needs it; `set_id` and `digest` name its version's set.
+
+    A page shows one item of an attempt and only counts the others, so the JSON of an item (its
+    option order, its answer) is read as text and decoded when asked for: `option_order`, `answer`.
+    """
 
     id: int
     position: int
     version_id: int
-    option_order: Optional[list[int]]
+    order_json: Optional[str]
     set_id: int
     digest: str
-    answer: Optional[GivenAnswer]
+    answered: bool
+    response_json: Optional[str]
+    points: Optional[float]
+
+    @property
+    def option_order(self) -> Optional[list[int]]:
+        return json.loads(self.order_json) if self.order_json is not None else None
+
+    @property
+    def answer(self) -> Optional[GivenAnswer]:
+        if not self.answered:
+            return None
+        return GivenAnswer(json.loads(self.response_json) if self.response_json is not None else None,
+                           self.points or 0.0)
 
 
 @dataclass(frozen=True)
@@ -414,7 +430,7 @@ class AttemptState:
 
     @property
     def progress(self) -> AttemptProgress:
-        return AttemptProgress([i.id for i in self.items], [i.answer is not None for i in self.items])
+        return AttemptProgress([i.id for i in self.items], [i.answered for i in self.items])
 
 
 def attempt_state(session: Session, attempt_id: int, position: Optional[int] = None) -> Optional[AttemptState]:
@@ -425,8 +441,7 @@ def attempt_state(session: Session, attempt_id: int, position: Optional[int] = N
     if not rows:
         return None
     first = rows[0]
-    items = [ItemState(row[6], row[7], row[8], row[9], row[10], row[11],
-                       GivenAnswer(row[13], row[14]) if row[12] is not None else None)
+    items = [ItemState(row[6], row[7], row[8], row[9], row[10], row[11], row[12] is not None, row[13], row[14])
              for row in rows if row[6] is not None]
     return AttemptState(first[0], first[1], first[2], first[3], first[4], first[5], first[15], items)
 
@@ -441,8 +456,8 @@ def attempt_state_query(one_item: bool):  # type: ignore[no-untyped-def]
     return (select(models.Attempt.id, models.Attempt.set_id, models.Attempt.user_id, models.Attempt.practice_token,
                    models.Attempt.finished_at, models.Attempt.feedback,
                    models.AttemptItem.id, models.AttemptItem.position, models.AttemptItem.version_id,
-                   models.AttemptItem.option_order, models.QuestionSet.id, models.QuestionSet.digest,
-                   models.Answer.id, models.Answer.response, models.Answer.points, models.Attempt.kind)
+                   cast(models.AttemptItem.option_order, Text), models.QuestionSet.id, models.QuestionSet.digest,
+                   models.Answer.id, cast(models.Answer.response, Text), models.Answer.points, models.Attempt.kind)
             .select_from(models.Attempt)
             .outerjoin(models.AttemptItem, item_on)
             .outerjoin(models.QuestionVersion, models.QuestionVersion.id == models.AttemptItem.version_id)
