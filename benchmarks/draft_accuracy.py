@@ -6,6 +6,10 @@
    of it. Reported: three-label accuracy against the settled answer, the share of suggestions each
    blind labeller found defensible (their label or their second label), the confusion matrix,
    a reliability table, and how often the `why` names the step of its label (always, by design).
+   Then, on the same folds, the commentary-vs-opinion experiment of
+   scripts/train_draft_model.py (a model fitted and tuned on the other articles' commentary and
+   opinion sentences, choosing where the steps leave room): before and after, confusion matrix,
+   per article, and a line for each variant. It did not help, so `quiz draft` does not use it.
 2. `--dev-test`: fact vs. not fact on CheckThat! 2025 dev_test (OBJ = fact, SUBJ = commentary
    or opinion): macro-F1, per-class precision and recall, the majority-class baseline, time per
    sentence, for the rules and the shipped readable and nlp models. dev_test is the local test
@@ -19,6 +23,7 @@ data folder is absent.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import time
 from pathlib import Path
@@ -27,9 +32,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from quiz.draft import Suggester, nlp_suggester, rules_model, trained_model  # noqa: E402
+from quiz.draft import Suggester, nlp_suggester, rules_model, trained_model, writer_voice  # noqa: E402
 from quiz.labelling import LABELS, STEP_OF, LabelledSentence, read_corpus  # noqa: E402
-from train_draft_model import CORPUS, DEFAULT_DATA, read_split, train, training_rows  # noqa: E402
+from train_draft_model import (CORPUS, DEFAULT_DATA, OPINION_VARIANTS, choose_opinion_model,  # noqa: E402
+                               lean, read_split, train, training_rows)
 
 
 def scores(gold: list[int], predicted: list[int]) -> dict[str, float]:
@@ -55,8 +61,9 @@ def step_named(why: str) -> int:
     return int(why.split()[1]) if why.startswith("Step ") and why.split()[1][:1].isdigit() else 0
 
 
-def three_label_report(name: str, pairs: list[tuple[LabelledSentence, object]]) -> None:
-    """Accuracy, defensible shares, confusion matrix and reliability of (gold, suggestion) pairs."""
+def three_label_report(name: str, pairs: list[tuple[LabelledSentence, object]], whys: bool = True) -> None:
+    """Accuracy, defensible shares, confusion matrix and reliability of (gold, suggestion) pairs;
+    `whys=False` for labels changed after the `why` was written (the experiment below)."""
     n = len(pairs)
     same = sum(1 for g, s in pairs if s.label == g.settled.label)  # type: ignore[attr-defined]
     accepted = sum(1 for g, s in pairs if s.label in g.settled.defensible)  # type: ignore[attr-defined]
@@ -74,7 +81,8 @@ def three_label_report(name: str, pairs: list[tuple[LabelledSentence, object]]) 
           f"{by_b}/{len(with_b)} {by_b / max(1, len(with_b)):.0%}, {by_either}/{n} {by_either / n:.0%}"
           + ("" if len(with_b) == n else f"  ({n - len(with_b)} sentences not yet labelled by B)"))
     print(f"  fact vs. not fact right                     {binary:>3}/{n}  {binary / n:.0%}")
-    print(f"  why names the step of its label             {steps:>3}/{n}")
+    print(f"  why names the step of its label             {steps:>3}/{n}" if whys else
+          "  why names the step of its label             (labels only: the experiment writes no why)")
     print("  confusion (rows: settled answer; columns: suggested)")
     print(f"  {'':<12}" + "".join(f"{label:>12}" for label in LABELS))
     for gold in LABELS:
@@ -92,6 +100,25 @@ def three_label_report(name: str, pairs: list[tuple[LabelledSentence, object]]) 
             print(f"  {f'{low:.1f}-{min(high, 1.0):.1f}':<10} {k:>4} {mean:>6.2f} {right:>6.0%} {ok:>6.0%}")
 
 
+def same_and_defensible(pairs: list[tuple[LabelledSentence, object]]) -> tuple[int, int]:
+    """How many suggestions are the settled answer, and how many the settlement accepts."""
+    return (sum(1 for g, s in pairs if s.label == g.settled.label),  # type: ignore[attr-defined]
+            sum(1 for g, s in pairs if s.label in g.settled.defensible))  # type: ignore[attr-defined]
+
+
+def per_article(pairs: list[tuple[LabelledSentence, object]], articles: list[str],
+                before: list[tuple[LabelledSentence, object]] | None = None) -> None:
+    """Each article's same and defensible counts, after `before`'s when given."""
+    for article in articles:
+        mine = [(g, s) for g, s in pairs if g.article == article]
+        same, ok = same_and_defensible(mine)
+        if before is None:
+            print(f"    {article}: same {same}/{len(mine)}, defensible {ok}/{len(mine)}")
+        else:
+            was_same, was_ok = same_and_defensible([(g, s) for g, s in before if g.article == article])
+            print(f"    {article}: same {was_same} -> {same}/{len(mine)}, defensible {was_ok} -> {ok}/{len(mine)}")
+
+
 def leave_one_article_out(data: Path, use_nlp: bool, cache: Path | None, folder: Path = CORPUS) -> None:
     corpus = read_corpus(folder)
     if not corpus:
@@ -103,10 +130,16 @@ def leave_one_article_out(data: Path, use_nlp: bool, cache: Path | None, folder:
     families = ["readable"] + (["nlp"] if use_nlp else [])
     for family in families:
         results[f"{family} model"] = []
+    # The commentary-vs-opinion experiment (scripts/train_draft_model.py): each variant's model
+    # is fitted and tuned on the other articles, then changes the labels the steps leave open.
+    leaned: dict[tuple[str, str], list[tuple[LabelledSentence, object]]] = {
+        (f"{family} model", v.name): [] for family in families for v in OPINION_VARIANTS}
     for article, sentences in corpus.items():
         rules = Suggester(rules_model())
         results["rules only"] += [(s, rules.suggest(s.sentence)) for s in sentences]
         rows = training_rows(data, corpus, leave_out=article)
+        others = {a: s for a, s in corpus.items() if a != article}
+        opinion_models = [choose_opinion_model(others, variant) for variant in OPINION_VARIANTS]
         for family in families:
             model, choice, _ = train(family, rows, cache, verbose=False)
             embedder = None
@@ -116,15 +149,30 @@ def leave_one_article_out(data: Path, use_nlp: bool, cache: Path | None, folder:
             suggester = Suggester(model, embedder)
             print(f"  {article}: {family} trained on {len(rows)} sentences, design {choice['design']}, "
                   f"CV macro-F1 {choice['cv_macro_f1']:.3f}")
-            results[f"{family} model"] += [(s, suggester.suggest(s.sentence)) for s in sentences]
+            suggested = [(s, suggester.suggest(s.sentence)) for s in sentences]
+            results[f"{family} model"] += suggested
+            for opinion in opinion_models:
+                leaned[(f"{family} model", opinion.variant.name)] += [
+                    (g, dataclasses.replace(s, label=lean(s.label, writer_voice(s.signals), opinion.opinion(g.sentence),
+                                                          opinion.margin, opinion.variant.bare)))
+                    for g, s in suggested]
     for name, pairs in results.items():
         three_label_report(name, pairs)
         if len(corpus) > 1:
-            for article in corpus:
-                mine = [(g, s) for g, s in pairs if g.article == article]
-                same = sum(1 for g, s in mine if s.label == g.settled.label)  # type: ignore[attr-defined]
-                ok = sum(1 for g, s in mine if s.label in g.settled.defensible)  # type: ignore[attr-defined]
-                print(f"    {article}: same {same}/{len(mine)}, defensible {ok}/{len(mine)}")
+            per_article(pairs, list(corpus))
+    print("\nCommentary vs. opinion learned from the other articles (an experiment, tried and dropped: "
+          "scripts/train_draft_model.py --opinion-experiment); before = the same model's labels above")
+    primary = OPINION_VARIANTS[0].name
+    for family in families:
+        before = results[f"{family} model"]
+        pairs = leaned[(f"{family} model", primary)]
+        three_label_report(f"{family} model + learned commentary vs. opinion ({primary})", pairs, whys=False)
+        per_article(pairs, list(corpus), before)
+        was_same, was_ok = same_and_defensible(before)
+        print(f"  every variant (same, defensible; before {was_same}, {was_ok} of {len(before)}):")
+        for variant in OPINION_VARIANTS:
+            same, ok = same_and_defensible(leaned[(f"{family} model", variant.name)])
+            print(f"    {same:>3} {ok:>3}  {variant.name}")
 
 
 def benchmark_dev_test(data: Path) -> None:
