@@ -9,7 +9,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from . import models
+from . import models, report_counts
 from .db import inserted
 
 DEFAULT_HASH_METHOD = "scrypt:32768:8:1"  # Werkzeug's default: about 32 MiB and a fraction of a second
@@ -87,6 +87,12 @@ def join(session: Session, user: models.User, classroom: models.Classroom) -> st
         return "joined"
     membership = membership or session.get(models.Membership, (classroom.id, user.id), populate_existing=True)
     return "removed" if membership is not None and membership.removed_at is not None else "already"
+
+
+def remove_from_class(session: Session, membership: models.Membership) -> None:
+    """Hides the learner in the class, answers kept; the class's set reports count without them."""
+    membership.removed_at = models.utcnow()
+    report_counts.forget(session, models.Assignment.classroom_id == membership.classroom_id)
 
 
 def make_reset_code(session: Session, user_id: int, made_by_id: int, code: str, hours: int) -> None:

@@ -29,7 +29,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 
-from . import models
+from . import models, report_counts
 from .db import inserted
 from .scoring import score
 from .sets.loader import LETTERS
@@ -280,16 +280,23 @@ def label_choices(question: Question, response: Any) -> list[dict[str, Any]]:
 
 
 def finish_attempt(session: Session, attempt: models.Attempt) -> bool:
-    """Scores and closes an attempt once; True if this call finished it."""
+    """Scores and closes an attempt once, and counts it into its class's set report; True if
+    this call finished it."""
+    attempt_id, user_id = attempt.id, attempt.user_id
+    assignment = report_counts.lock_assignment(session, attempt.assignment_id) if attempt.assignment_id else None
     total = (select(func.coalesce(func.sum(models.Answer.points), 0.0))
              .join(models.AttemptItem, models.AttemptItem.id == models.Answer.item_id)
-             .where(models.AttemptItem.attempt_id == attempt.id).scalar_subquery())
+             .where(models.AttemptItem.attempt_id == attempt_id).scalar_subquery())
     result = session.execute(update(models.Attempt)
-                             .where(models.Attempt.id == attempt.id, models.Attempt.finished_at.is_(None))
+                             .where(models.Attempt.id == attempt_id, models.Attempt.finished_at.is_(None))
                              .values(finished_at=models.utcnow(), points=total)
                              .execution_options(synchronize_session=False))
     session.expire(attempt)
-    return result.rowcount == 1
+    if result.rowcount != 1:
+        return False
+    if assignment is not None:
+        report_counts.attempt_finished(session, assignment, attempt_id, user_id)
+    return True
 
 
 # -- what an attempt shows -----------------------------------------------------------------------

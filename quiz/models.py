@@ -7,7 +7,7 @@ from typing import Any, Optional
 
 from flask_login import UserMixin
 from sqlalchemy import (JSON, Boolean, Column, DateTime, Float, ForeignKey, Index, Integer, String, Table,
-                        UniqueConstraint, text)
+                        UniqueConstraint, false, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .db import db
@@ -303,6 +303,9 @@ class Assignment(db.Model):  # type: ignore[name-defined]
     closes_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
     shuffle: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # the report_* tables hold this assignment's running counts (quiz.report_counts); False: the
+    # next set report counts them from scratch
+    report_built: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     classroom: Mapped[Classroom] = relationship(back_populates="assignments")
     question_set: Mapped[QuestionSet] = relationship()
@@ -311,6 +314,60 @@ class Assignment(db.Model):  # type: ignore[name-defined]
         now = now or utcnow()
         return ((self.opens_at is None or as_utc(self.opens_at) <= now)
                 and (self.closes_at is None or now < as_utc(self.closes_at)))
+
+
+class ReportScore(db.Model):  # type: ignore[name-defined]
+    """Running counts of a set report (quiz.report_counts): counted attempts per score decile."""
+
+    __tablename__ = "report_scores"
+
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id", ondelete="CASCADE"), primary_key=True)
+    decile: Mapped[int] = mapped_column(Integer, primary_key=True)
+    learners: Mapped[int] = mapped_column(Integer)
+    points: Mapped[float] = mapped_column(Float)
+    squares: Mapped[float] = mapped_column(Float)
+    ratios: Mapped[float] = mapped_column(Float)  # the sum of points / possible
+
+
+class ReportQuestion(db.Model):  # type: ignore[name-defined]
+    """Running counts of a set report: the sums per question that facility and discrimination
+    need (x: the answer's points; rest: the other points of its attempt)."""
+
+    __tablename__ = "report_questions"
+
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id", ondelete="CASCADE"), primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"), primary_key=True,
+                                             index=True)
+    answers: Mapped[int] = mapped_column(Integer)
+    points: Mapped[float] = mapped_column(Float)
+    squares: Mapped[float] = mapped_column(Float)
+    rest: Mapped[float] = mapped_column(Float)
+    rest_squares: Mapped[float] = mapped_column(Float)
+    products: Mapped[float] = mapped_column(Float)
+
+
+class ReportWrongAnswer(db.Model):  # type: ignore[name-defined]
+    """Running counts of a set report: answers scoring under 1, per version and answer text."""
+
+    __tablename__ = "report_wrong_answers"
+
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id", ondelete="CASCADE"), primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("question_versions.id", ondelete="CASCADE"),
+                                            primary_key=True, index=True)
+    response_text: Mapped[str] = mapped_column(String(500), primary_key=True)
+    question_id: Mapped[int] = mapped_column(Integer)
+    answers: Mapped[int] = mapped_column(Integer)
+
+
+class ReportLabel(db.Model):  # type: ignore[name-defined]
+    """Running counts of a set report: the label confusion matrix, (right label, label shown)."""
+
+    __tablename__ = "report_labels"
+
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id", ondelete="CASCADE"), primary_key=True)
+    expected: Mapped[str] = mapped_column(String(64), primary_key=True)
+    shown: Mapped[str] = mapped_column(String(64), primary_key=True)
+    choices: Mapped[int] = mapped_column(Integer)
 
 
 def as_utc(moment: datetime) -> datetime:

@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from . import models
+from . import models, report_counts
 from .views_time import iso
 
 
@@ -53,6 +53,8 @@ def delete_person(session: Session, user: models.User) -> None:
     uploaded stay for the learners who answered them, with no owner.
     """
     user_id = user.id
+    report_counts.forget(session, models.Assignment.classroom_id.in_(   # their classes' reports recount
+        select(models.Membership.classroom_id).where(models.Membership.user_id == user_id)))
     attempts = select(models.Attempt.id).where(models.Attempt.user_id == user_id)
     items = select(models.AttemptItem.id).where(models.AttemptItem.attempt_id.in_(attempts))
     answers = select(models.Answer.id).where(models.Answer.item_id.in_(items))

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from . import models
+from . import models, report_counts
 from .attempts import describe_response, item_question, label_choices
 from .scoring import score
 
@@ -29,6 +29,7 @@ def wording(asked: dict[str, Any]) -> dict[str, Any]:
 
 def regrade_set(session: Session, qset: models.QuestionSet) -> tuple[int, int]:
     """Re-scores answers to same-worded earlier versions; returns (answers moved, scores changed)."""
+    report_counts.forget(session, models.Assignment.set_id == qset.id)   # scores change: reports recount
     moved = changed = 0
     touched: set[int] = set()
     for question in qset.questions:

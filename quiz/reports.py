@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Any, Optional
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
@@ -26,11 +26,17 @@ MIN_FOR_DISCRIMINATION = MIN_FOR_RELIABILITY = MIN_LEARNERS
 # -- the maths (no database) -------------------------------------------------------------------
 
 def variance(n: int, total: float, squares: float) -> float:
-    """Population variance from a count, a sum and a sum of squares."""
+    """Population variance from a count, a sum and a sum of squares.
+
+    A spread under a billionth of the mean square is taken for none: sums kept running
+    (quiz.report_counts) carry rounding noise of about 1e-16 of the squares per change, and
+    it must not pass for a spread where every learner scored the same.
+    """
     if n <= 0:
         return 0.0
     mean = total / n
-    return max(squares / n - mean * mean, 0.0)
+    spread = squares / n - mean * mean
+    return spread if spread > 1e-9 * squares / n else 0.0
 
 
 def pearson(n: int, sx: float, sy: float, sxx: float, syy: float, sxy: float) -> Optional[float]:
@@ -68,6 +74,16 @@ def counted_attempts(assignment: models.Assignment):
               .where(models.Attempt.assignment_id == assignment.id, models.Attempt.finished_at.is_not(None))
               .subquery())
     return select(ranked).where(ranked.c.rank == 1).subquery()
+
+
+def counted_among(attempts: list[Any], counts: str) -> Any:
+    """Which of one learner's finished attempts counts, ordered as `counted_attempts` orders them
+    (rows with id, points, started_at and finished_at)."""
+    if counts == "last":
+        return max(attempts, key=lambda a: (a.finished_at, a.id))
+    if counts == "first":
+        return min(attempts, key=lambda a: (a.started_at, a.id))
+    return min(attempts, key=lambda a: (-a.points, a.finished_at, a.id))
 
 
 # -- the class matrix ----------------------------------------------------------------------------
@@ -138,47 +154,94 @@ def bucket(ratio):  # type: ignore[no-untyped-def]
     return case(*[(ratio >= edge / 10, edge) for edge in range(9, 0, -1)], else_=0)
 
 
-def set_report(session: Session, assignment: models.Assignment) -> SetReport:
+@dataclass
+class ReportSums:
+    """What a set report is computed from, summed over the counted attempts.
+
+    `scores`: per score decile 0..9, (learners, sum of points, of points squared, of points / possible);
+    `questions`: per question id, (answers, sum x, x², rest, rest², x * rest), where x is the
+    answer's points and rest the other points of its attempt; `wrong`: answers scoring under 1
+    per (question id, version id, answer text); `labels`: label choices per (right label, label
+    shown). quiz.report_counts keeps these up to date in tables; `sums_from_scratch` counts them
+    from the answers.
+    """
+
+    scores: dict[int, tuple[int, float, float, float]] = field(default_factory=dict)
+    questions: dict[int, tuple[int, float, float, float, float, float]] = field(default_factory=dict)
+    wrong: dict[tuple[int, int, str], int] = field(default_factory=dict)
+    labels: dict[tuple[str, str], int] = field(default_factory=dict)
+
+
+def decile(ratio: float) -> int:
+    """A score's decile 0..9, as `bucket` counts it in SQL."""
+    return next((edge for edge in range(9, 0, -1) if ratio >= edge / 10), 0)
+
+
+def sums_from_scratch(session: Session, assignment: models.Assignment) -> ReportSums:
+    """The report's sums counted from the answers of the counted attempts: grows with the class."""
     counted = counted_attempts(assignment)
-    totals = session.execute(select(func.count(), func.sum(counted.c.points), func.sum(counted.c.points * counted.c.points),
-                                    func.avg(counted.c.points * 1.0 / counted.c.possible))).one()
-    learners = totals[0] or 0
-    distribution = [0] * 10
+    sums = ReportSums()
     ratio = counted.c.points * 1.0 / counted.c.possible
-    for decile, n in session.execute(select(bucket(ratio).label("decile"), func.count())
-                                     .where(counted.c.possible > 0).group_by("decile")):
-        distribution[int(decile)] = n
+    for band, n, points, squares, ratios in session.execute(
+            select(bucket(ratio).label("decile"), func.count(), func.sum(counted.c.points),
+                   func.sum(counted.c.points * counted.c.points), func.sum(ratio)).group_by("decile")):
+        sums.scores[int(band)] = (n, points or 0.0, squares or 0.0, ratios or 0.0)
 
     x = models.Answer.points
     rest = counted.c.points - x
-    per_question = session.execute(
-        select(models.QuestionVersion.question_id, func.count(), func.sum(x), func.sum(x * x), func.sum(rest),
-               func.sum(rest * rest), func.sum(x * rest))
-        .select_from(counted)   # from the class's counted attempts down, by their indexes
-        .join(models.AttemptItem, models.AttemptItem.attempt_id == counted.c.attempt_id)
-        .join(models.Answer, models.Answer.item_id == models.AttemptItem.id)
-        .join(models.QuestionVersion, models.QuestionVersion.id == models.AttemptItem.version_id)
-        .group_by(models.QuestionVersion.question_id)).all()
-    wrong = session.execute(
-        select(models.QuestionVersion.question_id, models.QuestionVersion.id, models.Answer.response_text,
-               func.count().label("n"))
-        .select_from(counted)   # from the class's counted attempts down, by their indexes
-        .join(models.AttemptItem, models.AttemptItem.attempt_id == counted.c.attempt_id)
-        .join(models.Answer, models.Answer.item_id == models.AttemptItem.id)
-        .join(models.QuestionVersion, models.QuestionVersion.id == models.AttemptItem.version_id)
-        .where(models.Answer.points < 1)
-        .group_by(models.QuestionVersion.question_id, models.QuestionVersion.id, models.Answer.response_text)).all()
+    for question_id, *row in session.execute(
+            select(models.QuestionVersion.question_id, func.count(), func.sum(x), func.sum(x * x), func.sum(rest),
+                   func.sum(rest * rest), func.sum(x * rest))
+            .select_from(counted)   # from the class's counted attempts down, by their indexes
+            .join(models.AttemptItem, models.AttemptItem.attempt_id == counted.c.attempt_id)
+            .join(models.Answer, models.Answer.item_id == models.AttemptItem.id)
+            .join(models.QuestionVersion, models.QuestionVersion.id == models.AttemptItem.version_id)
+            .group_by(models.QuestionVersion.question_id)):
+        sums.questions[question_id] = tuple(row)  # type: ignore[assignment]
+    for question_id, version_id, text, n in session.execute(
+            select(models.QuestionVersion.question_id, models.QuestionVersion.id, models.Answer.response_text,
+                   func.count())
+            .select_from(counted)
+            .join(models.AttemptItem, models.AttemptItem.attempt_id == counted.c.attempt_id)
+            .join(models.Answer, models.Answer.item_id == models.AttemptItem.id)
+            .join(models.QuestionVersion, models.QuestionVersion.id == models.AttemptItem.version_id)
+            .where(models.Answer.points < 1)
+            .group_by(models.QuestionVersion.question_id, models.QuestionVersion.id, models.Answer.response_text)):
+        sums.wrong[(question_id, version_id, text)] = n
+    sums.labels = label_matrix(session, select(models.AttemptItem.id).join(
+        counted, counted.c.attempt_id == models.AttemptItem.attempt_id))
+    return sums
+
+
+def set_report_from_scratch(session: Session, assignment: models.Assignment) -> SetReport:
+    """The set report counted from the answers; the page reads the running counts instead
+    (quiz.report_counts.set_report), which must always agree with this."""
+    return report_from_sums(sums_from_scratch(session, assignment),
+                            {q.id: q for q in assignment.question_set.questions})
+
+
+def report_from_sums(sums: ReportSums, questions: dict[int, models.Question]) -> SetReport:
+    """The report's figures from its sums (no database).
+
+    Sums kept running carry rounding noise, so everything that compares floats does it at a
+    precision far beyond what the page shows: `math.fsum`, and facilities rounded to 9
+    places to sort the questions.
+    """
+    scores = [sums.scores[band] for band in sorted(sums.scores)]
+    learners = sum(n for n, *_rest in scores)
+    points, squares, ratios = (math.fsum(row[column] for row in scores) for column in (1, 2, 3))
+    distribution = [sums.scores[band][0] if band in sums.scores else 0 for band in range(10)]
+
     # per version: a choice's letters mean what that version's options said
     commonest: dict[int, tuple[str, int, int]] = {}
-    for question_id, version_id, text, n in wrong:
+    for (question_id, version_id, text), n in sorted(sums.wrong.items()):
         if question_id not in commonest or n > commonest[question_id][1] or (
                 n == commonest[question_id][1] and text < commonest[question_id][0]):
             commonest[question_id] = (text, n, version_id)
 
-    questions = {q.id: q for q in assignment.question_set.questions}
     stats: list[QuestionStats] = []
     item_variances = []
-    for question_id, n, sx, sxx, sr, srr, sxr in per_question:
+    for question_id, (n, sx, sxx, sr, srr, sxr) in sorted(sums.questions.items()):
         enough = n >= MIN_FOR_DISCRIMINATION
         stat = QuestionStats(questions[question_id], n, sx / n if n else None,
                              pearson(n, sx, sr, sxx, srr, sxr) if enough else None)
@@ -187,23 +250,22 @@ def set_report(session: Session, assignment: models.Assignment) -> SetReport:
             stat.wrong_share = count / n
         stats.append(stat)
         item_variances.append(variance(n, sx, sxx))
-    stats.sort(key=lambda s: (s.facility if s.facility is not None else 2, s.question.position or 0))
+    stats.sort(key=lambda s: (round(s.facility, 9) if s.facility is not None else 2, s.question.position or 0))
 
     report = SetReport(learners=learners, distribution=distribution, questions=stats)
     if learners:
-        report.mean_percent = percent(totals[3] or 0, 1)
+        report.mean_percent = percent(ratios / learners, 1)
     answered_everywhere = all(s.answered == learners for s in stats)
     if learners < MIN_FOR_RELIABILITY:
         report.reliability_note = "too few"
     elif len(stats) < 2 or not answered_everywhere:
         report.reliability_note = "unanswered"
     else:
-        report.reliability = kr20(item_variances, variance(learners, totals[1] or 0, totals[2] or 0))
+        report.reliability = kr20(item_variances, variance(learners, points, squares))
         if report.reliability is None:
             report.reliability_note = "no spread"
 
-    report.matrix = label_matrix(session, select(models.AttemptItem.id).join(
-        counted, counted.c.attempt_id == models.AttemptItem.attempt_id))
+    report.matrix = dict(sums.labels)
     for (expected, _chosen), n in report.matrix.items():
         report.row_totals[expected] = report.row_totals.get(expected, 0) + n
     confusions = [(expected, chosen, n / report.row_totals[expected])
@@ -216,9 +278,13 @@ def set_report(session: Session, assignment: models.Assignment) -> SetReport:
 def label_matrix(session: Session, items) -> dict[tuple[str, str], int]:  # type: ignore[no-untyped-def]
     """The label confusion matrix of the answers to some attempt items: (right label, label
     shown) -> count, where an accepted second label is shown as the right one (no confusion)."""
-    shown = case((models.LabelChoice.right, models.LabelChoice.expected), else_=models.LabelChoice.chosen)
     return {(expected, chosen): n for expected, chosen, n in session.execute(
-        select(models.LabelChoice.expected, shown.label("shown"), func.count())
+        select(models.LabelChoice.expected, shown_label().label("shown"), func.count())
         .join(models.Answer, models.Answer.id == models.LabelChoice.answer_id)
         .where(models.Answer.item_id.in_(items))
         .group_by(models.LabelChoice.expected, "shown"))}
+
+
+def shown_label():  # type: ignore[no-untyped-def]
+    """The label a choice shows in the confusion matrix: the right one for an accepted label."""
+    return case((models.LabelChoice.right, models.LabelChoice.expected), else_=models.LabelChoice.chosen)

@@ -11,7 +11,8 @@ from quiz import accounts, models
 from quiz import attempts as service
 from quiz.db import db
 from quiz.importer import import_paths
-from quiz.reports import kr20, pearson, set_report, variance
+from quiz.report_counts import set_report
+from quiz.reports import kr20, pearson, variance
 
 THREE = """\
 format: 1

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from wtforms.fields.choices import SelectChoice
 
-from .. import models
+from .. import models, report_counts
 from ..db import db, inserted, writing
 from ..live import service as live_service
 from ..views import display_zone
@@ -38,6 +38,8 @@ def settings_problem(form: AssignForm) -> str | None:
 
 
 def apply_settings(assignment: models.Assignment, form: AssignForm) -> None:
+    if assignment.id is not None and form.counts.data != assignment.counts:   # other attempts count now
+        report_counts.forget(db.session, models.Assignment.id == assignment.id)
     assignment.feedback, assignment.counts = form.feedback.data, form.counts.data
     assignment.attempts_allowed = form.attempts_allowed.data
     assignment.opens_at, assignment.closes_at = to_utc(form.opens_at.data), to_utc(form.closes_at.data)

@@ -21,7 +21,7 @@ from wtforms.fields.choices import SelectChoice
 
 from .. import accounts, models
 from .. import attempts as service
-from .. import exports, reports
+from .. import exports, report_counts, reports
 from ..db import db, inserted, writing, written
 from ..draft import licence_note
 from ..importer import ImportConflict, import_set
@@ -268,7 +268,7 @@ def remove_learner(class_id: int, user_id: int):  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         with writing():
             membership = class_learner_or_404(own_classroom_or_404(class_id), user_id)
-            membership.removed_at = models.utcnow()
+            accounts.remove_from_class(db.session, membership)
             db.session.commit()
         flash(_("The learner is removed from this class. Their answers are kept, hidden from this class's results."),
               "info")
@@ -329,7 +329,11 @@ def set_report(class_id: int, slug: str):  # type: ignore[no-untyped-def]
     assignment = next((a for a in classroom.assignments if a.question_set.slug == slug), None)
     if assignment is None:
         abort(404)
-    report = reports.set_report(db.session, assignment)
+    if not assignment.report_built:   # dropped or never counted: counted from scratch, as a writer
+        with writing():
+            report_counts.rebuild(db.session, assignment.id)
+            db.session.commit()
+    report = report_counts.set_report(db.session, assignment)
     labels = service.set_labels(assignment.question_set)
     texts = {}
     for stat in report.questions:
