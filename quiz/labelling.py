@@ -1,4 +1,6 @@
-"""Reads the blind labellings of real articles, `docs/labelling/<set-id>.tsv`: one file per article.
+"""Reads the blind labellings of real articles, `docs/labelling/<name>.tsv`: one file per article
+(named by its set's id, or, for an article no set is built on, by its file in
+`docs/labelling/articles/`).
 
 Each row is one sentence as the set uses it, labelled twice, independently (`labeller_a`,
 `labeller_b`), then settled by DESIGN.md's steps (`settled`, `step`). A label may carry the

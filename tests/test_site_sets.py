@@ -1,8 +1,10 @@
 """The sets shipped in questions/ and the labelling records behind them.
 
 A learner who answers blind must not pass a site set, no sort may be won by one label, and
-each article's labelling record (docs/labelling/<set-id>.tsv, read by the draft model's
-training) must hold the article's sentences word for word with a label the steps allow.
+each article's labelling record (docs/labelling/<name>.tsv, read by the draft model's
+training) must hold the article's sentences word for word with labels the steps allow: the
+article of the set of that id, or, for an article no set is built on, its text in
+docs/labelling/articles/<name>.md.
 """
 from __future__ import annotations
 
@@ -11,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from quiz.draft import clean_article
+from quiz.labelling import STEP_OF, parse_labelling
 from quiz.sets import check_paths
 from quiz.sets.model import sort_blind_share
 from quiz.sets.text import in_article
@@ -18,6 +22,7 @@ from quiz.sets.text import in_article
 ROOT = Path(__file__).resolve().parent.parent
 SITE = check_paths([ROOT / "questions"])
 LABELLING = sorted((ROOT / "docs" / "labelling").glob("*.tsv"))
+ARTICLES = ROOT / "docs" / "labelling" / "articles"
 
 
 def test_site_sets_load_without_errors_or_warnings():
@@ -53,13 +58,14 @@ def test_every_article_set_credits_its_source_and_licence():
 @pytest.mark.parametrize("path", LABELLING, ids=lambda path: path.stem)
 def test_labelling_records_hold_their_articles_sentences_and_standard_labels(path):
     sets = {loaded.set.id: loaded.set for loaded in SITE.loaded}
-    assert path.stem in sets, f"{path.name} names no set in questions/"
-    article = sets[path.stem].article_text
+    text = ARTICLES / f"{path.stem}.md"
+    assert path.stem in sets or text.exists(), f"{path.name} names no set in questions/ and no article in {ARTICLES}"
+    article = sets[path.stem].article_text if path.stem in sets else "\n".join(
+        clean_article(text.read_text(encoding="utf-8")).paragraphs)
     with path.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle, delimiter="\t"))
     assert rows and list(rows[0]) == ["sentence", "labeller_a", "labeller_b", "settled", "step"]
-    steps = {"opinion": "1", "commentary": "2", "fact": "3"}
     for row in rows:
         assert in_article(row["sentence"], article), row["sentence"]
-        assert row["labeller_a"] in steps and row["labeller_b"] in (*steps, "")
-        assert steps[row["settled"]] == row["step"], row["sentence"]
+        assert parse_labelling(row["labeller_a"]) and (row["labeller_b"] == "" or parse_labelling(row["labeller_b"]))
+        assert str(STEP_OF[parse_labelling(row["settled"]).label]) == row["step"], row["sentence"]
