@@ -311,7 +311,8 @@ class LinearModel:
     turns the raw score into a probability that the sentence is not a reported fact, fitted on
     held-out folds: (bias, weight of the score, of a strong step-1 signal, of a weak one, of a
     step-2 signal). A suggestion is not a fact at `threshold`; a step-1 or step-2 signal in the
-    writer's own voice decides unless that probability falls under `overrule_below`.
+    writer's own voice decides unless that probability falls under `overrule_below`. A model
+    over a fine-tuned encoder names its adapters file in quiz/data (`quiz.embeddings`).
     """
 
     name: str
@@ -322,6 +323,7 @@ class LinearModel:
     embedding_weights: tuple[float, ...] = ()
     calibration: tuple[float, float, float, float, float] = (0.0, 1.0, 0.0, 0.0, 0.0)
     overrule_below: float = 0.5
+    adapters: str = ""
 
     def score(self, active: dict[str, engine.Feature], embedding: list[float] | None = None) -> float:
         total = self.bias + sum(self.weights.get(name, 0.0) for name in active)
@@ -352,7 +354,8 @@ def trained_model(file: str = MODEL_FILE) -> LinearModel | None:
                        raw.get("threshold", 0.5), raw.get("notice", ""),
                        tuple(raw.get("embedding", {}).get("weights", ())),
                        tuple(calibration.get("weights", (0.0, 1.0, 0.0, 0.0, 0.0))),  # type: ignore[arg-type]
-                       calibration.get("overrule_below", raw.get("threshold", 0.5)))
+                       calibration.get("overrule_below", raw.get("threshold", 0.5)),
+                       raw.get("embedding", {}).get("adapters", ""))
 
 
 MODEL_CHOICES = ("rules", "readable", "nlp")
@@ -365,7 +368,7 @@ def nlp_suggester() -> Suggester:
     model = trained_model(NLP_MODEL_FILE)
     if model is None or not model.embedding_weights:
         raise ImportError(f"quiz/data/{NLP_MODEL_FILE} is absent")
-    return Suggester(model, load_embedder())
+    return Suggester(model, load_embedder(model.adapters))
 
 
 @dataclass

