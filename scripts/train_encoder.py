@@ -15,6 +15,7 @@ Data: CheckThat! 2025 Task 1 English train + dev plus docs/labelling/ (fact vs. 
     .venv/bin/pip install torch==2.13.0 scikit-learn        # training only (CPU build)
     nice -n 19 .venv/bin/python scripts/train_encoder.py --cv --cache /tmp/emb.npz   # baseline vs. settings
     nice -n 19 .venv/bin/python scripts/train_encoder.py --ship SETTING              # fit on all, write files
+    .venv/bin/python scripts/train_encoder.py --check      # numpy (quiz/embeddings.py) scores as torch does
 
 `--cv` scores each setting of SETTINGS by 5-fold cross-validation on the same folds as the
 other designs (fixed seed): fine-tune on four folds, score the fifth; then calibration and
@@ -229,6 +230,32 @@ def export(model: Any, setting: dict[str, Any], out: Path) -> tuple[list[float],
     return [float(w) for w in head], bias
 
 
+def check_numpy_matches_torch(tmp: Path) -> bool:
+    """Random non-zero adapters and head, exported as --ship exports them: quiz/embeddings.py's
+    numpy forward pass must score as torch does (a check of the training tool, not of the data)."""
+    import numpy as np
+    import torch
+
+    from quiz.embeddings import MiniLM, model_dir
+    model = torch_encoder(SETTINGS["qv-r8"], seed=1)
+    with torch.no_grad():   # adapters and head as training might leave them: not zero
+        for parameter in model.parameters():
+            if parameter.requires_grad:
+                parameter.normal_(0.0, 0.05)
+    model.eval()
+    head, bias = export(model, SETTINGS["qv-r8"], tmp / "adapters.npz")
+    embedder = MiniLM(model_dir(), np.load(tmp / "adapters.npz", allow_pickle=False))
+    sentences = ["The council closed the library on Elm Street in March.",
+                 "Isn't it obvious that the mayor never cared about readers?",
+                 "Officials said the bridge would reopen next week, according to a statement."]
+    ok = True
+    for sentence, expected in zip(sentences, score_sentences(model, sentences)):
+        got = bias + sum(w * x for w, x in zip(head, embedder.embed(sentence)))
+        ok &= abs(got - expected) <= 1e-3
+        print(f"  torch {expected:+.5f}  numpy {got:+.5f}  {sentence}")
+    return ok
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=base.DEFAULT_DATA)
@@ -236,9 +263,17 @@ def main() -> int:
     parser.add_argument("--settings", nargs="*", default=list(SETTINGS), help="settings to cross-validate")
     parser.add_argument("--ship", choices=list(SETTINGS), help="fit this setting on all the data and write the files")
     parser.add_argument("--cache", type=Path, default=None, help="embeddings cache for the baseline (.npz)")
+    parser.add_argument("--check", action="store_true",
+                        help="check that quiz/embeddings.py scores exported adapters as torch does, then stop")
     parser.add_argument("--scores", type=Path, default=Path("/tmp/encoder_oof.json"),
                         help="out-of-fold scores per setting (kept outside the repository)")
     args = parser.parse_args()
+    if args.check:
+        import tempfile
+        with tempfile.TemporaryDirectory() as tmp:
+            ok = check_numpy_matches_torch(Path(tmp))
+        print("numpy forward pass matches torch" if ok else "MISMATCH between numpy and torch")
+        return 0 if ok else 1
     if not (args.data / "train_en.tsv").exists():
         print(f"No training data at {args.data}: nothing to train.")
         return 0

@@ -1,16 +1,15 @@
 """The fine-tuned encoder of `quiz draft --model nlp`: the adapters trained in torch
-(scripts/train_encoder.py) give the same scores in quiz/embeddings.py's numpy forward pass."""
+(scripts/train_encoder.py) give the same scores in quiz/embeddings.py's numpy forward pass.
+(With torch installed, `scripts/train_encoder.py --check` compares the two passes on random
+adapters; torch is a training tool, not in the test extras.)"""
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 
 import pytest
 
 from quiz.draft import NLP_MODEL_FILE, trained_model
 from test_draft import need_nlp_extra
 
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def shipped_adapters():  # type: ignore[no-untyped-def]
@@ -40,32 +39,3 @@ def test_a_missing_adapters_file_is_reported_as_a_missing_part():
     from quiz.embeddings import load_embedder
     with pytest.raises(ImportError, match="quiz/data/absent.npz is absent"):
         load_embedder("absent.npz")
-
-
-def test_numpy_forward_pass_with_adapters_equals_the_torch_one(tmp_path):
-    need_nlp_extra()
-    try:
-        import torch
-    except ImportError:
-        pytest.skip("torch is not installed: it is a training-time tool only "
-                    "(.venv/bin/pip install torch==2.13.0 to run this check)")
-    import numpy as np
-
-    sys.path.insert(0, str(ROOT / "scripts"))
-    from train_encoder import SETTINGS, export, score_sentences, torch_encoder
-
-    from quiz.embeddings import MiniLM, model_dir
-    model = torch_encoder(SETTINGS["qv-r8"], seed=1)
-    with torch.no_grad():   # adapters and head as training might leave them: not zero
-        for parameter in model.parameters():
-            if parameter.requires_grad:
-                parameter.normal_(0.0, 0.05)
-    model.eval()
-    head, bias = export(model, SETTINGS["qv-r8"], tmp_path / "adapters.npz")
-    embedder = MiniLM(model_dir(), np.load(tmp_path / "adapters.npz", allow_pickle=False))
-    sentences = ["The council closed the library on Elm Street in March.",
-                 "Isn't it obvious that the mayor never cared about readers?",
-                 "Officials said the bridge would reopen next week, according to a statement."]
-    for sentence, expected in zip(sentences, score_sentences(model, sentences)):
-        numpy_score = bias + sum(w * x for w, x in zip(head, embedder.embed(sentence)))
-        assert numpy_score == pytest.approx(expected, abs=1e-3)
