@@ -230,6 +230,23 @@ def export(model: Any, setting: dict[str, Any], out: Path) -> tuple[list[float],
     return [float(w) for w in head], bias
 
 
+def as_linear_model(model: Any, setting: dict[str, Any], adapters: Path, calibration: tuple[float, ...],
+                    threshold: float, overrule_below: float) -> LinearModel:
+    """The fine-tuned encoder as `quiz.draft` runs it: its adapters written to `adapters`, its head
+    as the embedding weights, with a calibration and thresholds chosen on held-out scores."""
+    head, bias = export(model, setting, adapters)
+    return LinearModel("nlp model", {}, round(bias, 5), threshold, base.NOTICE, tuple(round(w, 5) for w in head),
+                       tuple(round(w, 4) for w in calibration), overrule_below)  # type: ignore[arg-type]
+
+
+def shipped_setting() -> str:
+    """The name in SETTINGS of the setting the shipped adapters (quiz/data/draft_encoder.npz) were fitted with."""
+    import numpy as np
+    stored = json.loads(str(np.load(ADAPTERS_OUT, allow_pickle=False)["setting"]))
+    return next(name for name, setting in SETTINGS.items()
+                if stored == {k: list(v) if isinstance(v, tuple) else v for k, v in setting.items()})
+
+
 def check_numpy_matches_torch(tmp: Path) -> bool:
     """Random non-zero adapters and head, exported as --ship exports them: quiz/embeddings.py's
     numpy forward pass must score as torch does (a check of the training tool, not of the data)."""
@@ -309,10 +326,8 @@ def main() -> int:
         f1, t, o, probabilities = judge(stored[args.ship], data)
         start = time.process_time()
         model = fine_tune(SETTINGS[args.ship], rows, base.SEED)
-        head, bias = export(model, SETTINGS[args.ship], ADAPTERS_OUT)
-        calibration = base.fit_calibration(stored[args.ship], data)
-        fitted = LinearModel("nlp model", {}, round(bias, 5), t, base.NOTICE, tuple(round(w, 5) for w in head),
-                             tuple(round(w, 4) for w in calibration), o)  # type: ignore[arg-type]
+        fitted = as_linear_model(model, SETTINGS[args.ship], ADAPTERS_OUT,
+                                 base.fit_calibration(stored[args.ship], data), t, o)
         choice = {"design": f"fine-tuned encoder ({args.ship})", "param": SETTINGS[args.ship]["rank"],
                   "cv_macro_f1": f1, "reliability": base.reliability(probabilities, data, t, o)}
         base.write_model(fitted, choice, len(rows), list(corpus), base.DEFAULT_OUT["nlp"], adapters=ADAPTERS_OUT.name)
