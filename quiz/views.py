@@ -44,8 +44,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(marked_segments=marked_segments, word_segments=word_segments, get_locale=get_locale,
                                  letters="abcdefghijklmnopqrstuvwxyz", spot_tokens=spot_tokens,
                                  label_class=label_class, label_letter=label_letter, chrome=chrome, kept=kept)
-    app.extensions["quiz_chrome"] = {}
-    app.extensions["quiz_fragments"] = {}
+    app.extensions["quiz_kept"] = {}
     app.add_url_rule("/healthz", "healthz", healthz)
     app.config.setdefault("PURGE_EVERY_SECONDS", 3600)
     app.extensions["quiz_purge"] = {"due": 0.0, "lock": threading.Lock()}
@@ -81,46 +80,46 @@ def request_translations():  # type: ignore[no-untyped-def]
 
 
 CSRF_SLOT = "\x00csrf-token\x00"   # where a kept header takes this request's CSRF token (no username holds a NUL)
-CHROME_KEPT_MOST = 4096             # kept renderings per process: languages x accounts seen lately
+KEPT_MOST = 8192                    # kept renderings per process: a bound, not a policy (a miss renders again)
+
+
+def remembered(key: tuple, render) -> Markup:  # type: ignore[no-untyped-def]
+    """`render()`, run once per `key`, language and site path and then kept in this process."""
+    full = (key, str(get_locale()), request.script_root)
+    store = current_app.extensions["quiz_kept"]
+    found = store.get(full)
+    if found is None:
+        if len(store) >= KEPT_MOST:
+            store.clear()
+        found = store[full] = render()
+    return found
 
 
 def chrome(name: str) -> Markup:
     """A part of every page's frame (`templates/chrome/`: the head's links, the site header),
-    rendered once per language, site path and account and then kept, since it is the same on
-    every page they see; the sign-out form's CSRF token is put in on each request."""
+    kept per account, since it is the same on every page they see; the sign-out form's CSRF
+    token is put in on each request (Markup.replace escapes it)."""
     user = current_user._get_current_object()  # type: ignore[attr-defined]
     who = (user.role, user.username) if user.is_authenticated else None
-    key = (name, str(get_locale()), request.script_root, who)
-    kept = current_app.extensions["quiz_chrome"]
-    html = kept.get(key)
-    if html is None:
-        if len(kept) >= CHROME_KEPT_MOST:
-            kept.clear()
-        rendered = render_template(f"chrome/{name}.html", csrf_placeholder=CSRF_SLOT)
-        # the output of our own template, escaped as it was rendered
-        html = Markup(rendered)  # nosec B704
-        kept[key] = html
-    return html.replace(CSRF_SLOT, generate_csrf()) if CSRF_SLOT in html else html  # Markup.replace escapes the token
+    html = remembered(("chrome", name, who), lambda: chrome_markup(name))
+    return html.replace(CSRF_SLOT, generate_csrf()) if CSRF_SLOT in html else html
 
 
-FRAGMENTS_KEPT_MOST = 8192
+def chrome_markup(name: str) -> Markup:
+    rendered = render_template(f"chrome/{name}.html", csrf_placeholder=CSRF_SLOT)
+    # the output of our own template, escaped as it was rendered
+    return Markup(rendered)  # nosec B704
 
 
 def kept(key: tuple, render, *args, **kwargs) -> Markup:  # type: ignore[no-untyped-def]
-    """`render(*args, **kwargs)` (a macro), rendered once per `key` and language and then kept.
+    """`render(*args, **kwargs)` (a macro, whose output is Markup already), rendered once per
+    `key` and language and then kept.
 
     For the parts of a page that only the question's version and what was answered decide (its
     inputs, its feedback), which every learner of a class is shown alike: `key` must name all of
     it (a set's digest changes with every re-import). Never for anything personal or secret.
     """
-    full = (frozen(key), str(get_locale()), request.script_root)
-    fragments = current_app.extensions["quiz_fragments"]
-    html = fragments.get(full)
-    if html is None:
-        if len(fragments) >= FRAGMENTS_KEPT_MOST:
-            fragments.clear()
-        html = fragments[full] = render(*args, **kwargs)   # a macro's output: already Markup
-    return html
+    return remembered(("fragment", frozen(key)), lambda: render(*args, **kwargs))
 
 
 def frozen(value):  # type: ignore[no-untyped-def]
