@@ -130,7 +130,7 @@ def render_question(attempt: service.AttemptState, position: int, problem: str |
     return render_template("learn/question.html", attempt=attempt, item=item, qset=qset,
                            question=qset.questions[item.version_id], labels=qset.labels, problem=problem,
                            answer=item.answer, progress=progress,
-                           show_feedback=item.answer is not None and attempt.feedback == "immediate",
+                           show_feedback=item.answered and attempt.feedback == "immediate",
                            next_position=progress.next_position), status
 
 
@@ -174,7 +174,7 @@ def answer(attempt_id: int):  # type: ignore[no-untyped-def]
         if not attempt.items:
             abort(400)
         item = attempt.items[0]
-        if item.answer is not None:
+        if item.answered:
             flash(_("You had already answered this question; your first answer is kept."), "info")
             return redirect(url_for("learn.take", attempt_id=attempt.id, q=item.position))
         qset = service.shown_set(db.session, item.set_id, item.digest)
