@@ -189,28 +189,29 @@ def sums_from_scratch(session: Session, assignment: models.Assignment) -> Report
 
     x = models.Answer.points
     rest = counted.c.points - x
-    for question_id, *row in session.execute(
+    for question_id, *row in session.execute(counted_answers(
             select(models.QuestionVersion.question_id, func.count(), func.sum(x), func.sum(x * x), func.sum(rest),
-                   func.sum(rest * rest), func.sum(x * rest))
-            .select_from(counted)   # from the class's counted attempts down, by their indexes
-            .join(models.AttemptItem, models.AttemptItem.attempt_id == counted.c.attempt_id)
-            .join(models.Answer, models.Answer.item_id == models.AttemptItem.id)
-            .join(models.QuestionVersion, models.QuestionVersion.id == models.AttemptItem.version_id)
+                   func.sum(rest * rest), func.sum(x * rest)), counted)
             .group_by(models.QuestionVersion.question_id)):
         sums.questions[question_id] = tuple(row)  # type: ignore[assignment]
-    for question_id, version_id, text, n in session.execute(
+    for question_id, version_id, text, n in session.execute(counted_answers(
             select(models.QuestionVersion.question_id, models.QuestionVersion.id, models.Answer.response_text,
-                   func.count())
-            .select_from(counted)
-            .join(models.AttemptItem, models.AttemptItem.attempt_id == counted.c.attempt_id)
-            .join(models.Answer, models.Answer.item_id == models.AttemptItem.id)
-            .join(models.QuestionVersion, models.QuestionVersion.id == models.AttemptItem.version_id)
+                   func.count()), counted)
             .where(models.Answer.points < 1)
             .group_by(models.QuestionVersion.question_id, models.QuestionVersion.id, models.Answer.response_text)):
         sums.wrong[(question_id, version_id, text)] = n
     sums.labels = label_matrix(session, select(models.AttemptItem.id).join(
         counted, counted.c.attempt_id == models.AttemptItem.attempt_id))
     return sums
+
+
+def counted_answers(statement, counted):  # type: ignore[no-untyped-def]
+    """`statement` over the answers of the counted attempts, read from those attempts down by
+    their indexes (with each answer's item and question version joined)."""
+    return (statement.select_from(counted)
+            .join(models.AttemptItem, models.AttemptItem.attempt_id == counted.c.attempt_id)
+            .join(models.Answer, models.Answer.item_id == models.AttemptItem.id)
+            .join(models.QuestionVersion, models.QuestionVersion.id == models.AttemptItem.version_id))
 
 
 def set_report_from_scratch(session: Session, assignment: models.Assignment) -> SetReport:
