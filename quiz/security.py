@@ -1,6 +1,7 @@
 """Security that every route gets: headers, CSRF, sign-in sessions and safe redirects."""
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from functools import cache
 from typing import Optional
@@ -10,7 +11,7 @@ from flask import Flask, Response, abort, current_app, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.routing import IntegerConverter
-from flask_login import LoginManager
+from flask_login import LoginManager, UserMixin
 from flask_wtf.csrf import CSRFProtect
 
 from .db import db
@@ -73,8 +74,9 @@ def init_app(app: Flask) -> None:
     app.config["SESSION_COOKIE_SECURE"] = bool(app.config.get("PREFER_HTTPS"))
     app.config["REMEMBER_COOKIE_SECURE"] = bool(app.config.get("PREFER_HTTPS"))
     app.config["REMEMBER_COOKIE_SAMESITE"] = "Lax"
-    # Idle expiry: a signed-in session is re-signed on every request, and Flask refuses a cookie
-    # signed longer ago than this, so 12 hours without a request end the session server-side.
+    # Idle expiry: a signed-in session is re-signed on the requests it makes (at most once a
+    # minute), and a cookie signed longer ago than this is refused, so 12 hours without a request
+    # end the session server-side.
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=float(app.config.get("SESSION_IDLE_HOURS", 12)))
     app.config["SESSION_REFRESH_EACH_REQUEST"] = True
     app.session_interface = ResignedCookieSessions()
@@ -91,11 +93,19 @@ def init_app(app: Flask) -> None:
 class ResignedCookieSessions(SecureCookieSessionInterface):
     """Flask's signed-cookie sessions, with less work on the many requests that change nothing.
 
-    The idle expiry re-signs the cookie on every response. When the session is unchanged, the
-    payload the browser sent is signed again as it is (a fresh timestamp and signature) instead of
-    being decoded to JSON and encoded back; the signing serializer is built once per key set, not
-    twice per request. Cookies are exactly Flask's, so either reads the other's.
+    - A cookie already verified in this process is not verified again: its decoded contents are
+      kept under its exact text (a cookie is only ever kept after its signature has checked
+      out), and its age is still checked against the idle limit on every request.
+    - The idle expiry re-signs an unchanged session at most once a minute (RESIGN_AFTER), not on
+      every response, and then signs the payload the browser sent as it is (a fresh timestamp
+      and signature) instead of decoding it to JSON and encoding it back.
+    - The signing serializer is built once per key set, not twice per request.
+
+    Cookies are exactly Flask's, so either reads the other's.
     """
+
+    RESIGN_AFTER = 60    # seconds: an unchanged session's idle clock restarts to within a minute
+    KEPT_MOST = 4096     # verified cookies kept per process: a bound, not a policy
 
     def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:  # type: ignore[override]
         if not app.secret_key:
@@ -103,7 +113,7 @@ class ResignedCookieSessions(SecureCookieSessionInterface):
         keys = (*(app.config.get("SECRET_KEY_FALLBACKS") or ()), app.secret_key)
         cached = app.extensions.get("quiz_session_serializer")
         if cached is None or cached[0] != keys:
-            cached = app.extensions["quiz_session_serializer"] = (keys, super().get_signing_serializer(app))
+            cached = app.extensions["quiz_session_serializer"] = (keys, super().get_signing_serializer(app), {})
         return cached[1]
 
     def open_session(self, app: Flask, request) -> SecureCookieSession | None:  # type: ignore[no-untyped-def,override]
@@ -113,13 +123,30 @@ class ResignedCookieSessions(SecureCookieSessionInterface):
         value = request.cookies.get(self.get_cookie_name(app))
         if not value:
             return self.session_class()
-        try:
-            data = serializer.loads(value, max_age=int(app.permanent_session_lifetime.total_seconds()))
-        except BadSignature:
+        max_age = app.permanent_session_lifetime.total_seconds()
+        verified = app.extensions["quiz_session_serializer"][2]   # dropped with the keys that signed them
+        found = verified.get(value)
+        if found is None:
+            try:
+                data, signed_at = serializer.loads(value, max_age=int(max_age), return_timestamp=True)
+            except BadSignature:
+                return self.session_class()
+            if len(verified) >= self.KEPT_MOST:
+                verified.clear()
+            found = verified[value] = (self.serializer.dumps(data), signed_at.timestamp())
+        elif time.time() - found[1] > max_age:
             return self.session_class()
-        session = self.session_class(data)
+        session = self.session_class(self.serializer.loads(found[0]))  # a fresh copy: it may be changed
         session.payload = value.rsplit(".", 2)[0]  # type: ignore[attr-defined]  # what was signed
+        session.signed_at = found[1]  # type: ignore[attr-defined]
         return session
+
+    def should_set_cookie(self, app: Flask, session) -> bool:  # type: ignore[no-untyped-def]
+        if session.modified:
+            return True
+        signed_at = getattr(session, "signed_at", None)
+        return bool(session.permanent and app.config["SESSION_REFRESH_EACH_REQUEST"]
+                    and (signed_at is None or time.time() - signed_at >= self.RESIGN_AFTER))
 
     def save_session(self, app: Flask, session, response: Response) -> None:  # type: ignore[no-untyped-def]
         payload = getattr(session, "payload", None)
@@ -151,25 +178,42 @@ def security_headers(response: Response) -> Response:
     return response
 
 
+class SignedIn(UserMixin):
+    """The signed-in account as a request needs it: id, name, role, time zone and session key,
+    read with one plain query on every signed-in request (no ORM object, no password hash).
+    A route that changes the account reads its row: `db.session.get(User, current_user.id)`."""
+
+    __slots__ = ("id", "username", "role", "timezone", "session_key")
+
+    def __init__(self, id: int, username: str, role: str, timezone: Optional[str], session_key: str):
+        self.id, self.username, self.role, self.timezone, self.session_key = id, username, role, timezone, session_key
+
+    @property
+    def is_instructor(self) -> bool:
+        return self.role == "instructor"
+
+    def get_id(self) -> str:
+        return self.session_key
+
+
 @login_manager.user_loader
-def load_user(session_key: str):  # type: ignore[no-untyped-def]
-    """The account whose current session key the cookie holds (never a bare row id), with only
-    what the session check and every page use (no password hash)."""
+def load_user(session_key: str) -> Optional[SignedIn]:
+    """The account whose current session key the cookie holds (never a bare row id)."""
     if not session_key or len(session_key) > 64:
         return None
-    return db.session.scalar(signed_in_user_query(), {"session_key": session_key})
+    row = db.session.connection().execute(signed_in_query(), {"session_key": session_key}).first()
+    return SignedIn(*row) if row is not None else None
 
 
 @cache
-def signed_in_user_query():  # type: ignore[no-untyped-def]
+def signed_in_query():  # type: ignore[no-untyped-def]
     """Built once, as it runs on every signed-in request."""
     from sqlalchemy import bindparam, select
-    from sqlalchemy.orm import load_only
 
     from .models import User
 
-    return select(User).where(User.session_key == bindparam("session_key")).options(
-        load_only(User.session_key, User.role, User.username, User.timezone))
+    return select(User.id, User.username, User.role, User.timezone, User.session_key).where(
+        User.session_key == bindparam("session_key"))
 
 
 def is_number(text: str) -> bool:

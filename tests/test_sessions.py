@@ -152,3 +152,29 @@ def test_each_person_sees_their_own_name_and_sign_out_form_in_the_header(app, ma
         assert not signed_in(client)
     page = app.test_client().get("/").get_data(as_text=True)
     assert "Sign in" in page and "Sign out" not in page and "amira" not in page
+
+
+def test_a_fresh_session_is_not_sent_again_on_every_page(app, make_class):
+    """Within a minute of being signed, an unchanged session is not re-sent (no Set-Cookie);
+    the same cookie keeps signing the learner in."""
+    make_class()
+    client = app.test_client()
+    join_as(client, "fen")
+    client.get("/progress")   # shows (and so removes) the "You joined" message
+    cookie = cookie_of(client)
+    for _ in range(3):
+        response = client.get("/progress")
+        assert response.status_code == 200 and "Set-Cookie" not in response.headers
+        assert cookie_of(client) == cookie
+
+
+def test_a_cookie_read_before_is_still_refused_after_the_idle_limit(app, make_class, monkeypatch):
+    """Each process keeps the cookies it has verified; the idle limit still holds for them."""
+    make_class()
+    client = app.test_client()
+    join_as(client, "gil")
+    cookie = cookie_of(client)
+    assert signed_in(replay(app, cookie))   # verified, and kept by this process
+    now = time.time()
+    monkeypatch.setattr(time, "time", lambda: now + 12.5 * 3600)
+    assert not signed_in(replay(app, cookie))

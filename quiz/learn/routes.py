@@ -12,7 +12,7 @@ from sqlalchemy import select
 from .. import attempts as service
 from .. import models
 from ..db import db, reading, writing
-from ..security import is_number
+from ..security import SignedIn, is_number
 from ..sets.loader import ID_PATTERN
 from ..progress import learner_progress
 from .answers import AnswerProblem, read_response
@@ -21,7 +21,7 @@ from .cards import set_facts
 bp = Blueprint("learn", __name__)
 
 
-def signed_in_user() -> Optional[models.User]:
+def signed_in_user() -> Optional[SignedIn]:
     return current_user._get_current_object() if current_user.is_authenticated else None  # type: ignore[attr-defined]
 
 

@@ -132,7 +132,7 @@ def home():  # type: ignore[no-untyped-def]
         with writing():
             key = form.form_key.data or None
             classroom = models.Classroom(name=form.name.data.strip(), join_code=new_code(), form_key=key)
-            classroom.instructors.append(db.session.merge(current_user._get_current_object()))
+            classroom.instructors.append(db.session.get(models.User, current_user.id))
             if not inserted(db.session, classroom):
                 # the same form was sent twice at once (a double click): the other request made the class
                 classroom = db.session.scalar(select(models.Classroom).where(models.Classroom.form_key == key))
