@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import Flask, current_app, g, render_template, request, send_from_directory
+from flask import Flask, current_app, g, render_template, request, send_from_directory, session
 from flask_babel import Babel, get_locale, get_translations
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
@@ -43,8 +43,10 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["points"] = shown_points
     app.jinja_env.globals.update(marked_segments=marked_segments, word_segments=word_segments, get_locale=get_locale,
                                  letters="abcdefghijklmnopqrstuvwxyz", spot_tokens=spot_tokens,
-                                 label_class=label_class, label_letter=label_letter, chrome=chrome, kept=kept)
+                                 label_class=label_class, label_letter=label_letter, chrome=chrome, kept=kept,
+                                 csrf_token=csrf_token)   # in place of Flask-WTF's, which signs on every page
     app.extensions["quiz_kept"] = {}
+    app.extensions["quiz_csrf"] = {}
     app.add_url_rule("/healthz", "healthz", healthz)
     app.config.setdefault("PURGE_EVERY_SECONDS", 3600)
     app.extensions["quiz_purge"] = {"due": 0.0, "lock": threading.Lock()}
@@ -102,7 +104,29 @@ def chrome(name: str) -> Markup:
     user = current_user._get_current_object()  # type: ignore[attr-defined]
     who = (user.role, user.username) if user.is_authenticated else None
     html = remembered(("chrome", name, who), lambda: chrome_markup(name))
-    return html.replace(CSRF_SLOT, generate_csrf()) if CSRF_SLOT in html else html
+    return html.replace(CSRF_SLOT, csrf_token()) if CSRF_SLOT in html else html
+
+
+CSRF_RESIGN_AFTER = 60   # seconds
+
+
+def csrf_token() -> str:
+    """Flask-WTF's signed CSRF token for this session (what `generate_csrf` gives), signed once a
+    minute per session and process instead of on every page: a token is good for an hour
+    (WTF_CSRF_TIME_LIMIT), so one signed within the minute is good for 59 more. Forms that call
+    `generate_csrf` themselves get the same token for the rest of the request."""
+    if "csrf_token" not in g:
+        raw = session.get("csrf_token")
+        signed = current_app.extensions["quiz_csrf"]
+        found = signed.get(raw) if isinstance(raw, str) else None
+        if found is not None and time.monotonic() - found[1] < CSRF_RESIGN_AFTER:
+            g.csrf_token = found[0]
+        else:
+            token = generate_csrf()
+            if len(signed) >= KEPT_MOST:
+                signed.clear()
+            signed[session["csrf_token"]] = (token, time.monotonic())
+    return generate_csrf()
 
 
 def chrome_markup(name: str) -> Markup:
@@ -141,10 +165,18 @@ def available_locales() -> list[str]:
 
 
 def choose_locale() -> str:
-    """The browser's preferred language among those the site has."""
-    from flask import request
+    """The browser's preferred language among those the site has, worked out once per
+    Accept-Language header in each process (browsers send the same one on every request)."""
+    header = request.headers.get("Accept-Language", "")
+    chosen = CHOSEN_LOCALES.get(header)
+    if chosen is None:
+        if len(CHOSEN_LOCALES) >= KEPT_MOST:
+            CHOSEN_LOCALES.clear()
+        chosen = CHOSEN_LOCALES[header] = request.accept_languages.best_match(available_locales()) or "en"
+    return chosen
 
-    return request.accept_languages.best_match(available_locales()) or "en"
+
+CHOSEN_LOCALES: dict[str, str] = {}
 
 
 def display_zone() -> ZoneInfo:

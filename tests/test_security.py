@@ -165,3 +165,22 @@ def test_an_oversized_body_sent_without_a_length_is_cut_off_at_the_limit(app):
     response = app.test_client().open(environ)
     assert response.status_code == 413 and "larger than this site accepts" in response.get_data(as_text=True)
     assert body.read_bytes <= 64 * 1024, f"{body.read_bytes:,} bytes read"
+
+
+def test_each_session_has_its_own_csrf_token_and_another_sessions_is_refused(app, make_class):
+    """The signed CSRF token is kept per session for a minute: the same on the next page for
+    the same person, never handed to another, and another person's token fails their form."""
+    from support import csrf_token
+
+    make_class()
+    amy, ben = app.test_client(), app.test_client()
+    join_as(amy, "amy")
+    join_as(ben, "ben")
+    amys = csrf_token(amy, "/progress")
+    assert csrf_token(amy, "/progress") == amys
+    bens = csrf_token(ben, "/progress")
+    assert bens != amys
+    assert ben.post("/logout", data={"csrf_token": amys}).status_code == 400
+    assert amy.get("/progress").status_code == 200 and ben.get("/progress").status_code == 200
+    assert ben.post("/logout", data={"csrf_token": bens}).status_code == 302
+    assert ben.get("/progress").status_code != 200
