@@ -11,6 +11,7 @@ through HTTP) load them in turn:
 (a) bare: GET / of the bare app;
 (b) question page: GET /attempts/<id>/, the learner's next question;
 (c) learner step: POST an answer, then GET the feedback page it redirects to (a step is the pair).
+As a browser does, each learner keeps the session cookie a reply sets.
 Rounds are interleaved (bare, question, step, bare, ...), each window after its own warm-up, and
 each round's ratio is taken against the same round's bare rate: min, median and max of the rounds.
 The load generator is wrk (apt-get install wrk) when it is installed, else an asyncio client; with
@@ -376,14 +377,22 @@ function request()
   idle = idle + 1   -- nobody free (a reply lost) or out of questions: counted, never expected
   return wrk.format("GET", "/healthz")
 end
+-- As a browser does, a learner keeps the session cookie a reply sets (a re-signed one).
+local function keep_cookie(m, headers)
+  local value = m and headers["Set-Cookie"] and string.match(headers["Set-Cookie"], "^session=([^;]+)")
+  if value then m.l.cookie = value end
+end
 function response(status, headers, body)
   local ok = false
   if kind == "bare" then ok = status == 200 and body == "hello"
-  elseif kind == "question" then ok = status == 200 and string.find(body, 'name="position"', 1, true) ~= nil
+  elseif kind == "question" then
+    ok = status == 200 and string.find(body, 'name="position"', 1, true) ~= nil
+    keep_cookie(by_attempt[string.match(body, "/attempts/(%%d+)/") or ""], headers)
   elseif status == 302 then   -- an answer stored: a redirect to its feedback
     local location = headers["Location"] or ""
     local m = by_attempt[string.match(location, "/attempts/(%%d+)/") or ""]
     ok = m ~= nil and string.sub(location, -9) == "#feedback"
+    keep_cookie(m, headers)
     if m then
       m.busy = false
       if ok then m.feedback = string.gsub(string.gsub(location, "^https?://[^/]+", ""), "#.*$", "") end
@@ -391,6 +400,7 @@ function response(status, headers, body)
   else                        -- a feedback page
     local m = by_attempt[string.match(body, "/attempts/(%%d+)/") or ""]
     ok = status == 200 and m ~= nil and string.find(body, 'id="feedback"', 1, true) ~= nil
+    keep_cookie(m, headers)
     if m then m.busy = false end
     if ok then steps = steps + 1 end
   end
@@ -509,6 +519,7 @@ async def fetch(port: int, raw: bytes) -> tuple[int, bytes, bytes]:
 
 
 LOCATION = re.compile(rb"\r\nlocation: ([^\r\n#]*)(#feedback)?", re.IGNORECASE)
+SET_COOKIE = re.compile(rb"\r\nset-cookie: session=([^;\r\n]+)", re.IGNORECASE)
 
 
 async def drive(config: dict[str, Any]) -> dict[str, Any]:
@@ -527,7 +538,16 @@ async def drive(config: dict[str, Any]) -> dict[str, Any]:
         return reply
 
     async def learner(spec: dict[str, Any], todo: list[list[Any]]) -> None:
-        common = b"Host: 127.0.0.1:%d\r\nAccept: text/html\r\nCookie: session=%s\r\n" % (port, spec["cookie"].encode())
+        def headers(cookie: bytes) -> bytes:
+            return b"Host: 127.0.0.1:%d\r\nAccept: text/html\r\nCookie: session=%s\r\n" % (port, cookie)
+
+        def keep_cookie(head: bytes) -> None:   # as a browser does: the session cookie a reply sets
+            nonlocal common
+            found = SET_COOKIE.search(head)
+            if found:
+                common = headers(found.group(1))
+
+        common = headers(spec["cookie"].encode())
         token = urllib.parse.quote(spec["token"]).encode()
         current = (todo[0][0] if todo else spec["attempts"][-1]).encode()
         while time.perf_counter() < deadline:
@@ -535,8 +555,9 @@ async def drive(config: dict[str, Any]) -> dict[str, Any]:
                 status, _head, body = await timed(b"GET / HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n" % port)
                 ok = status == 200 and body == b"hello"
             elif kind == "question":
-                status, _head, body = await timed(b"GET %s HTTP/1.1\r\n%s\r\n" % (current, common))
+                status, head, body = await timed(b"GET %s HTTP/1.1\r\n%s\r\n" % (current, common))
                 ok = status == 200 and b'name="position"' in body
+                keep_cookie(head)
             else:
                 if not todo:
                     counts["idle"] += 1
@@ -546,14 +567,16 @@ async def drive(config: dict[str, Any]) -> dict[str, Any]:
                 status, head, _body = await timed(
                     b"POST %s HTTP/1.1\r\n%sContent-Type: application/x-www-form-urlencoded\r\nContent-Length: %d"
                     b"\r\n\r\n%s" % (path.encode(), common, len(form), form))
+                keep_cookie(head)
                 found = LOCATION.search(head)
                 ok = status == 302 and found is not None and found.group(2) is not None
                 counts["good" if ok else "bad"] += 1
                 if not ok:
                     continue
                 target = urllib.parse.urlsplit(found.group(1).decode())
-                status, _head, body = await timed(b"GET %s?%s HTTP/1.1\r\n%s\r\n" % (
+                status, head, body = await timed(b"GET %s?%s HTTP/1.1\r\n%s\r\n" % (
                     target.path.encode(), target.query.encode(), common))
+                keep_cookie(head)
                 ok = status == 200 and b'id="feedback"' in body
                 counts["steps"] += ok
             counts["good" if ok else "bad"] += 1
