@@ -9,6 +9,7 @@ from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Flask, current_app, g, render_template, request, send_from_directory, session
+from babel import Locale
 from flask_babel import Babel, get_locale, get_translations
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
@@ -164,7 +165,7 @@ def available_locales() -> list[str]:
         if folder.is_dir() else ["en"]
 
 
-def choose_locale() -> str:
+def choose_locale() -> Locale:
     """The browser's preferred language among those the site has, worked out once per
     Accept-Language header in each process (browsers send the same one on every request)."""
     header = request.headers.get("Accept-Language", "")
@@ -172,11 +173,12 @@ def choose_locale() -> str:
     if chosen is None:
         if len(CHOSEN_LOCALES) >= KEPT_MOST:
             CHOSEN_LOCALES.clear()
-        chosen = CHOSEN_LOCALES[header] = request.accept_languages.best_match(available_locales()) or "en"
+        chosen = CHOSEN_LOCALES[header] = Locale.parse(
+            request.accept_languages.best_match(available_locales()) or "en")
     return chosen
 
 
-CHOSEN_LOCALES: dict[str, str] = {}
+CHOSEN_LOCALES: dict[str, Locale] = {}   # Flask-Babel takes a Locale as it is
 
 
 def display_zone() -> ZoneInfo:
