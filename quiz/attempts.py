@@ -448,8 +448,7 @@ def attempt_state(session: Session, attempt_id: int, position: Optional[int] = N
     if not rows:
         return None
     first = rows[0]
-    items = [ItemState(row[6], row[7], row[8], row[9], row[10], row[11], row[12] is not None, row[13], row[14])
-             for row in rows if row[6] is not None]
+    items = [ItemState._make(row[6:15]) for row in rows if row[6] is not None]
     return AttemptState(first[0], first[1], first[2], first[3], first[4], first[5], first[15], items)
 
 
@@ -464,7 +463,8 @@ def attempt_state_query(one_item: bool):  # type: ignore[no-untyped-def]
                    models.Attempt.finished_at, models.Attempt.feedback,
                    models.AttemptItem.id, models.AttemptItem.position, models.AttemptItem.version_id,
                    cast(models.AttemptItem.option_order, Text), models.QuestionSet.id, models.QuestionSet.digest,
-                   models.Answer.id, cast(models.Answer.response, Text), models.Answer.points, models.Attempt.kind)
+                   models.Answer.id.is_not(None), cast(models.Answer.response, Text), models.Answer.points,
+                   models.Attempt.kind)
             .select_from(models.Attempt)
             .outerjoin(models.AttemptItem, item_on)
             .outerjoin(models.QuestionVersion, models.QuestionVersion.id == models.AttemptItem.version_id)

@@ -88,8 +88,11 @@ KEPT_MOST = 8192                    # kept renderings per process: a bound, not 
 
 def remembered(key: tuple, render) -> Markup:  # type: ignore[no-untyped-def]
     """`render()`, run once per `key`, language and site path and then kept in this process."""
-    full = (key, str(get_locale()), request.script_root)
-    store = current_app.extensions["quiz_kept"]
+    here = g.get("kept_here")   # a page asks several times: the store, language and path looked up once
+    if here is None:
+        here = g.kept_here = (current_app.extensions["quiz_kept"], str(get_locale()), request.script_root)
+    store = here[0]
+    full = (key, here[1], here[2])
     found = store.get(full)
     if found is None:
         if len(store) >= KEPT_MOST:

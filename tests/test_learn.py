@@ -469,7 +469,7 @@ def test_back_in_whole_attempt_mode_shows_the_saved_answer_not_the_next_question
 
 def test_each_learner_sees_feedback_on_their_own_answer_and_a_reimport_at_once(app, sample_set, tmp_path):
     """Question parts are kept rendered per version and answer: one learner's answer never shows
-    in another's feedback, and a reworded `why` shows on the next page after its re-import."""
+    in another's feedback, and a reworded `why` or article shows on the next page after its re-import."""
     from quiz.importer import import_paths
     from support import SAMPLE_SET
 
@@ -487,8 +487,11 @@ def test_each_learner_sees_feedback_on_their_own_answer_and_a_reimport_at_once(a
 
     assert without_attempt_ids(pages["fact"][1]) == without_attempt_ids(right)  # the same answer, the same page
     path = tmp_path / "sample.yaml"
+    assert "Read the article" in right and "The talks ran late." not in right
     path.write_text(SAMPLE_SET.replace("Step 3: a meeting can be checked against records.",
-                                       "Step 3: the meeting is on the record."), encoding="utf-8")
+                                       "Step 3: the meeting is on the record.")
+                    .replace("choreographed performance.\nquestions:",
+                             "choreographed performance. The talks ran late.\nquestions:"), encoding="utf-8")
     with app.app_context():
         assert import_paths(db.session, [path]).updated
     client = app.test_client()
@@ -496,3 +499,4 @@ def test_each_learner_sees_feedback_on_their_own_answer_and_a_reimport_at_once(a
     answer(client, url, 0, label="fact")
     shown = client.get(url + "?q=0").get_data(as_text=True)
     assert "Step 3: the meeting is on the record." in shown and "checked against records" not in shown
+    assert "The talks ran late." in shown

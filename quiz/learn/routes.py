@@ -22,7 +22,8 @@ bp = Blueprint("learn", __name__)
 
 
 def signed_in_user() -> Optional[SignedIn]:
-    return current_user._get_current_object() if current_user.is_authenticated else None  # type: ignore[attr-defined]
+    user = current_user._get_current_object()  # type: ignore[attr-defined]
+    return user if user.is_authenticated else None
 
 
 def practice_token(create: bool = False) -> Optional[str]:
