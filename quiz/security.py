@@ -181,7 +181,7 @@ def security_headers(response: Response) -> Response:
 class SignedIn(UserMixin):
     """The signed-in account as a request needs it: id, name, role, time zone and session key,
     read with one plain query on every signed-in request (no ORM object, no password hash).
-    A route that changes the account reads its row: `db.session.get(User, current_user.id)`."""
+    A route that changes the account reads its row: `account_row()`."""
 
     __slots__ = ("id", "username", "role", "timezone", "session_key")
 
@@ -194,6 +194,19 @@ class SignedIn(UserMixin):
 
     def get_id(self) -> str:
         return self.session_key
+
+
+def account_row():  # type: ignore[no-untyped-def]
+    """The signed-in account's row, for a route that changes it; 404 if it was erased since the
+    request began (an erasure from the command line, between the sign-in check and here)."""
+    from flask_login import current_user
+
+    from .models import User
+
+    user = db.session.get(User, current_user.id)
+    if user is None:
+        abort(404)
+    return user
 
 
 @login_manager.user_loader

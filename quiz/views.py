@@ -170,18 +170,21 @@ def available_locales() -> list[str]:
 
 def choose_locale() -> Locale:
     """The browser's preferred language among those the site has, worked out once per
-    Accept-Language header in each process (browsers send the same one on every request)."""
+    Accept-Language header in each process (browsers send the same one on every request).
+    Only headers of an ordinary length are kept, so the store's size stays bounded in bytes."""
     header = request.headers.get("Accept-Language", "")
     chosen = CHOSEN_LOCALES.get(header)
     if chosen is None:
-        if len(CHOSEN_LOCALES) >= KEPT_MOST:
-            CHOSEN_LOCALES.clear()
-        chosen = CHOSEN_LOCALES[header] = Locale.parse(
-            request.accept_languages.best_match(available_locales()) or "en")
+        chosen = Locale.parse(request.accept_languages.best_match(available_locales()) or "en")
+        if len(header) <= LANGUAGE_HEADER_KEPT:
+            if len(CHOSEN_LOCALES) >= KEPT_MOST:
+                CHOSEN_LOCALES.clear()
+            CHOSEN_LOCALES[header] = chosen
     return chosen
 
 
 CHOSEN_LOCALES: dict[str, Locale] = {}   # Flask-Babel takes a Locale as it is
+LANGUAGE_HEADER_KEPT = 200               # characters: browsers send a few dozen
 
 
 def display_zone() -> ZoneInfo:

@@ -184,3 +184,20 @@ def test_each_session_has_its_own_csrf_token_and_another_sessions_is_refused(app
     assert amy.get("/progress").status_code == 200 and ben.get("/progress").status_code == 200
     assert ben.post("/logout", data={"csrf_token": bens}).status_code == 302
     assert ben.get("/progress").status_code != 200
+
+
+def test_long_language_headers_are_answered_but_not_kept(app):
+    """The language chosen per Accept-Language header is kept per process; a header no browser
+    sends (an attacker's, 20,000 characters) is answered in English and not kept, so such
+    requests cannot fill the server's memory."""
+    from quiz import views
+
+    client = app.test_client()
+    before = len(views.CHOSEN_LOCALES)
+    for n in range(20):
+        header = f"x-{n}," + "en;q=0.5," * 2200
+        response = client.get("/login", headers={"Accept-Language": header})
+        assert response.status_code == 200 and '<html lang="en">' in response.get_data(as_text=True)
+    assert len(views.CHOSEN_LOCALES) == before
+    client.get("/login", headers={"Accept-Language": "en-GB,en;q=0.9"})
+    assert "en-GB,en;q=0.9" in views.CHOSEN_LOCALES

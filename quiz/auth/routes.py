@@ -11,7 +11,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from .. import accounts, models
 from ..db import db, writing
 from ..ratelimit import JOIN_LIMIT, SIGN_IN_PAIR, limits
-from ..security import safe_next
+from ..security import account_row, safe_next
 from .forms import JoinCodeForm, JoinForm, LoginForm, PasswordForm, ResetForm, TimezoneForm
 
 bp = Blueprint("auth", __name__)
@@ -58,7 +58,9 @@ def logout():  # type: ignore[no-untyped-def]
     """Ends the session on the server too: a copy of the cookie no longer signs anyone in."""
     if current_user.is_authenticated:
         with writing():
-            db.session.get(models.User, current_user.id).end_sessions()
+            user = db.session.get(models.User, current_user.id)
+            if user is not None:   # not erased meanwhile
+                user.end_sessions()
             db.session.commit()
     logout_user()
     session.clear()
@@ -138,7 +140,7 @@ def set_timezone():  # type: ignore[no-untyped-def]
     form.timezone.validators = []  # "" (the default) is a valid choice
     if form.validate_on_submit():
         with writing():
-            user = db.session.get(models.User, current_user.id)
+            user = account_row()
             user.timezone = form.timezone.data or None
             db.session.commit()
         flash(_("Times are now shown in %(zone)s.", zone=form.timezone.data or _("the site's default")), "info")
@@ -156,7 +158,7 @@ def account():  # type: ignore[no-untyped-def]
             form.current.errors.append(_("That is not your current password."))
         else:
             with writing():
-                user = db.session.get(models.User, current_user.id)
+                user = account_row()
                 accounts.set_password(user, form.password.data or "")
                 db.session.commit()
             sign_in(user)

@@ -26,7 +26,7 @@ from ..db import db, inserted, writing, written
 from ..draft import licence_note
 from ..importer import ImportConflict, import_set
 from ..regrade import regrade_set
-from ..security import is_number, safe_next
+from ..security import account_row, is_number, safe_next
 from ..sets import Problem, SetFileError, load_set
 from ..sets.loader import ID_PATTERN
 from ..sets.model import blind_score, label_counts, question_from_parts, sort_blind_share
@@ -132,7 +132,7 @@ def home():  # type: ignore[no-untyped-def]
         with writing():
             key = form.form_key.data or None
             classroom = models.Classroom(name=form.name.data.strip(), join_code=new_code(), form_key=key)
-            classroom.instructors.append(db.session.get(models.User, current_user.id))
+            classroom.instructors.append(account_row())
             if not inserted(db.session, classroom):
                 # the same form was sent twice at once (a double click): the other request made the class
                 classroom = db.session.scalar(select(models.Classroom).where(models.Classroom.form_key == key))
