@@ -434,22 +434,35 @@ class AttemptState:
     feedback: str
     kind: str
     items: list[ItemState]
+    # the owner's account (id, username, role, timezone, session_key), read with the attempt
+    # when the session key given is the owner's current one; else None
+    owner: Optional[tuple[int, str, str, Optional[str], str]] = None
 
     @property
     def progress(self) -> AttemptProgress:
         return AttemptProgress([i.id for i in self.items], [i.answered for i in self.items])
 
 
-def attempt_state(session: Session, attempt_id: int, position: Optional[int] = None) -> Optional[AttemptState]:
+def attempt_state(session: Session, attempt_id: int, position: Optional[int] = None,
+                  session_key: Optional[str] = None) -> Optional[AttemptState]:
     """The attempt, its owner and its items with their answers, in one query; with `position`,
-    only that item (none if the attempt has no such position). None if there is no attempt."""
-    parameters = {"attempt_id": attempt_id} if position is None else {"attempt_id": attempt_id, "position": position}
+    only that item (none if the attempt has no such position). None if there is no attempt.
+
+    With the session key a signed-in request holds, the same query also reads the owner's
+    account if that key is the owner's current one (`AttemptState.owner`): the check that signs
+    the person in, made with the attempt instead of in a query of its own.
+    """
+    parameters = {"attempt_id": attempt_id, "session_key": session_key}
+    if position is not None:
+        parameters["position"] = position
     rows = session.connection().execute(attempt_state_query(position is not None), parameters).all()
     if not rows:
         return None
     first = rows[0]
     items = [ItemState._make(row[6:15]) for row in rows if row[6] is not None]
-    return AttemptState(first[0], first[1], first[2], first[3], first[4], first[5], first[15], items)
+    owner = tuple(first[16:21]) if first[16] is not None else None
+    return AttemptState(first[0], first[1], first[2], first[3], first[4], first[5], first[15], items,
+                        owner)  # type: ignore[arg-type]
 
 
 @cache
@@ -457,6 +470,7 @@ def attempt_state_query(one_item: bool):  # type: ignore[no-untyped-def]
     """Built once, and run on the session's connection (Core, no ORM): building a statement
     costs more than running it from SQLAlchemy's compiled cache."""
     item_on = models.AttemptItem.attempt_id == models.Attempt.id
+    owner = models.User
     if one_item:
         item_on = and_(item_on, models.AttemptItem.position == bindparam("position"))
     return (select(models.Attempt.id, models.Attempt.set_id, models.Attempt.user_id, models.Attempt.practice_token,
@@ -464,8 +478,10 @@ def attempt_state_query(one_item: bool):  # type: ignore[no-untyped-def]
                    models.AttemptItem.id, models.AttemptItem.position, models.AttemptItem.version_id,
                    cast(models.AttemptItem.option_order, Text), models.QuestionSet.id, models.QuestionSet.digest,
                    models.Answer.id.is_not(None), cast(models.Answer.response, Text), models.Answer.points,
-                   models.Attempt.kind)
+                   models.Attempt.kind,
+                   owner.id, owner.username, owner.role, owner.timezone, owner.session_key)
             .select_from(models.Attempt)
+            .outerjoin(owner, and_(owner.id == models.Attempt.user_id, owner.session_key == bindparam("session_key")))
             .outerjoin(models.AttemptItem, item_on)
             .outerjoin(models.QuestionVersion, models.QuestionVersion.id == models.AttemptItem.version_id)
             .outerjoin(models.Question, models.Question.id == models.QuestionVersion.question_id)

@@ -7,7 +7,7 @@ from functools import cache
 from typing import Optional
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, abort, current_app, request
+from flask import Flask, Response, abort, current_app, g, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.routing import IntegerConverter
@@ -207,6 +207,14 @@ def account_row():  # type: ignore[no-untyped-def]
     if user is None:
         abort(404)
     return user
+
+
+def signed_in_as(user: SignedIn) -> None:
+    """Hands Flask-Login the signed-in account for this request, when a route has read it with
+    its own data by the same check `load_user` makes (the session key is the account's current
+    one), so that `current_user` costs no query of its own. Flask-Login keeps the request's user
+    in `g._login_user` and loads it only when that is missing."""
+    g._login_user = user
 
 
 @login_manager.user_loader

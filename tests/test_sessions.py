@@ -178,3 +178,20 @@ def test_a_cookie_read_before_is_still_refused_after_the_idle_limit(app, make_cl
     now = time.time()
     monkeypatch.setattr(time, "time", lambda: now + 12.5 * 3600)
     assert not signed_in(replay(app, cookie))
+
+
+def test_a_cookie_replayed_after_sign_out_cannot_open_the_learners_attempt(app, make_class, sample_set):
+    """The question page checks the session's account in the attempt's own query: a copy of
+    the cookie kept from before signing out gets a 404 there too, and another learner's as well."""
+    make_class(assign=sample_set)
+    client = app.test_client()
+    join_as(client, "omar")
+    url = post_form(client, "/sets/sample/", {}, action="/sets/sample/start").headers["Location"]
+    assert "Account (omar)" in client.get(url).get_data(as_text=True)
+    copied = cookie_of(client)
+    other = app.test_client()
+    join_as(other, "pia")
+    assert other.get(url).status_code == 404
+    post_form(client, "/progress", {}, action="/logout")
+    replayed = replay(app, copied).get(url)
+    assert replayed.status_code == 404 and "omar" not in replayed.get_data(as_text=True)
