@@ -220,10 +220,16 @@ def signed_in_as(user: SignedIn) -> None:
 @login_manager.user_loader
 def load_user(session_key: str) -> Optional[SignedIn]:
     """The account whose current session key the cookie holds (never a bare row id)."""
-    if not session_key or len(session_key) > 64:
+    if plausible_session_key(session_key) is None:
         return None
     row = db.session.connection().execute(signed_in_query(), {"session_key": session_key}).first()
     return SignedIn(*row) if row is not None else None
+
+
+def plausible_session_key(key: object) -> Optional[str]:
+    """The session key a cookie holds, or None where it cannot be any account's (not text,
+    empty, longer than the column), so it is never sent to the database."""
+    return key if isinstance(key, str) and 0 < len(key) <= 64 else None
 
 
 @cache

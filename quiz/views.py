@@ -83,7 +83,15 @@ def request_translations():  # type: ignore[no-untyped-def]
 
 
 CSRF_SLOT = "\x00csrf-token\x00"   # where a kept header takes this request's CSRF token (no username holds a NUL)
-KEPT_MOST = 8192                    # kept renderings per process: a bound, not a policy (a miss renders again)
+KEPT_MOST = 8192                    # entries of each per-process store: a bound, not a policy (a miss works again)
+
+
+def keep(store: dict, key, value):  # type: ignore[no-untyped-def,type-arg]
+    """Puts `value` in one of this process's stores and returns it; a full store is emptied first."""
+    if len(store) >= KEPT_MOST:
+        store.clear()
+    store[key] = value
+    return value
 
 
 def remembered(key: tuple, render) -> Markup:  # type: ignore[no-untyped-def]
@@ -94,11 +102,7 @@ def remembered(key: tuple, render) -> Markup:  # type: ignore[no-untyped-def]
     store = here[0]
     full = (key, here[1], here[2])
     found = store.get(full)
-    if found is None:
-        if len(store) >= KEPT_MOST:
-            store.clear()
-        found = store[full] = render()
-    return found
+    return found if found is not None else keep(store, full, render())
 
 
 def chrome(name: str) -> Markup:
@@ -126,10 +130,8 @@ def csrf_token() -> str:
         if found is not None and time.monotonic() - found[1] < CSRF_RESIGN_AFTER:
             g.csrf_token = found[0]
         else:
-            token = generate_csrf()
-            if len(signed) >= KEPT_MOST:
-                signed.clear()
-            signed[session["csrf_token"]] = (token, time.monotonic())
+            token = generate_csrf()   # first: it makes the session's raw token if there is none
+            keep(signed, session["csrf_token"], (token, time.monotonic()))
     return generate_csrf()
 
 
@@ -177,9 +179,7 @@ def choose_locale() -> Locale:
     if chosen is None:
         chosen = Locale.parse(request.accept_languages.best_match(available_locales()) or "en")
         if len(header) <= LANGUAGE_HEADER_KEPT:
-            if len(CHOSEN_LOCALES) >= KEPT_MOST:
-                CHOSEN_LOCALES.clear()
-            CHOSEN_LOCALES[header] = chosen
+            keep(CHOSEN_LOCALES, header, chosen)
     return chosen
 
 

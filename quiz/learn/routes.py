@@ -12,7 +12,7 @@ from sqlalchemy import select
 from .. import attempts as service
 from .. import models
 from ..db import db, reading, writing
-from ..security import SignedIn, is_number, signed_in_as
+from ..security import SignedIn, is_number, plausible_session_key, signed_in_as
 from ..sets.loader import ID_PATTERN
 from ..progress import learner_progress
 from .answers import AnswerProblem, read_response
@@ -119,9 +119,7 @@ def own_attempt_state_or_404(attempt_id: int, position: Optional[int] = None) ->
     """The attempt as its question pages need it, if it is this person's, in one query: the
     session's account is checked against the attempt's owner in that query, so a learner's own
     attempt signs them in without a query of its own (anyone else is signed in as usual)."""
-    key = session.get("_user_id")
-    state = service.attempt_state(db.session, attempt_id, position,
-                                  key if isinstance(key, str) and len(key) <= 64 else None)
+    state = service.attempt_state(db.session, attempt_id, position, plausible_session_key(session.get("_user_id")))
     if state is not None and state.owner is not None:
         signed_in_as(SignedIn(*state.owner))
     if state is None or not service.owns(state, signed_in_user(), practice_token()):
