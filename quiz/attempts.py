@@ -30,7 +30,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 
 from . import models, report_counts
-from .db import inserted
+from .db import Prepared, inserted
 from .scoring import score
 from .sets.loader import LETTERS
 from .sets.model import STANDARD_LABELS, Label, Question, guess_score, question_from_parts
@@ -455,7 +455,7 @@ def attempt_state(session: Session, attempt_id: int, position: Optional[int] = N
     parameters = {"attempt_id": attempt_id, "session_key": session_key}
     if position is not None:
         parameters["position"] = position
-    rows = session.connection().execute(attempt_state_query(position is not None), parameters).all()
+    rows = attempt_state_query(position is not None).rows(session, parameters)
     if not rows:
         return None
     first = rows[0]
@@ -466,14 +466,13 @@ def attempt_state(session: Session, attempt_id: int, position: Optional[int] = N
 
 
 @cache
-def attempt_state_query(one_item: bool):  # type: ignore[no-untyped-def]
-    """Built once, and run on the session's connection (Core, no ORM): building a statement
-    costs more than running it from SQLAlchemy's compiled cache."""
+def attempt_state_query(one_item: bool) -> Prepared:
+    """Built once, and run as a `Prepared` statement: it runs on every question page and answer."""
     item_on = models.AttemptItem.attempt_id == models.Attempt.id
     owner = models.User
     if one_item:
         item_on = and_(item_on, models.AttemptItem.position == bindparam("position"))
-    return (select(models.Attempt.id, models.Attempt.set_id, models.Attempt.user_id, models.Attempt.practice_token,
+    return Prepared(select(models.Attempt.id, models.Attempt.set_id, models.Attempt.user_id, models.Attempt.practice_token,
                    models.Attempt.finished_at, models.Attempt.feedback,
                    models.AttemptItem.id, models.AttemptItem.position, models.AttemptItem.version_id,
                    cast(models.AttemptItem.option_order, Text), models.QuestionSet.id, models.QuestionSet.digest,

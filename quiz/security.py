@@ -14,7 +14,7 @@ from werkzeug.routing import IntegerConverter
 from flask_login import LoginManager, UserMixin
 from flask_wtf.csrf import CSRFProtect
 
-from .db import db
+from .db import Prepared, db
 from .sets.loader import MAX_FILE_BYTES
 
 csrf = CSRFProtect()
@@ -222,8 +222,8 @@ def load_user(session_key: str) -> Optional[SignedIn]:
     """The account whose current session key the cookie holds (never a bare row id)."""
     if plausible_session_key(session_key) is None:
         return None
-    row = db.session.connection().execute(signed_in_query(), {"session_key": session_key}).first()
-    return SignedIn(*row) if row is not None else None
+    rows = signed_in_query().rows(db.session, {"session_key": session_key})
+    return SignedIn(*rows[0]) if rows else None
 
 
 def plausible_session_key(key: object) -> Optional[str]:
@@ -233,14 +233,14 @@ def plausible_session_key(key: object) -> Optional[str]:
 
 
 @cache
-def signed_in_query():  # type: ignore[no-untyped-def]
-    """Built once, as it runs on every signed-in request."""
+def signed_in_query() -> Prepared:
+    """Built once, and run as a `Prepared` statement: it runs on every signed-in request."""
     from sqlalchemy import bindparam, select
 
     from .models import User
 
-    return select(User.id, User.username, User.role, User.timezone, User.session_key).where(
-        User.session_key == bindparam("session_key"))
+    return Prepared(select(User.id, User.username, User.role, User.timezone, User.session_key).where(
+        User.session_key == bindparam("session_key")))
 
 
 def is_number(text: str) -> bool:

@@ -3,8 +3,9 @@ cannot silently bring back the reloads and extra queries the serving benchmark f
 
 A round trip is anything sent to the database and waited for: every statement, BEGIN (SQLite's
 is a statement; psycopg sends its own before the first statement of a transaction) and
-COMMIT or ROLLBACK when a transaction is open. An engine event listener counts them; a
-COMMIT or ROLLBACK with no transaction open sends nothing, so it is not counted.
+COMMIT or ROLLBACK when a transaction is open. An engine event listener counts them, and
+quiz.db.prepared_listeners the statements `Prepared` sends straight to the driver; a COMMIT or
+ROLLBACK with no transaction open sends nothing, so it is not counted.
 
 Counted once the process has served the set: the first page of a set in a process also reads
 the set and its versions (two queries), which it then keeps (quiz.attempts.shown_set).
@@ -17,7 +18,7 @@ from contextlib import contextmanager
 from sqlalchemy import event, func, select
 
 from quiz import models
-from quiz.db import db
+from quiz.db import db, prepared_listeners
 
 from support import join_as, post_form
 
@@ -55,11 +56,17 @@ def round_trips(app):  # type: ignore[no-untyped-def]
         engine = db.engine
     listeners = [("before_cursor_execute", statement), ("commit", ending("COMMIT")),
                  ("rollback", ending("ROLLBACK"))]
+    def prepared(prepared_engine, text):  # type: ignore[no-untyped-def]
+        if prepared_engine is engine:   # autocommit: no BEGIN, no ROLLBACK
+            sent.append(" ".join(text.split())[:90])
+
     for name, listener in listeners:
         event.listen(engine, name, listener)
+    prepared_listeners.append(prepared)
     try:
         yield sent
     finally:
+        prepared_listeners.remove(prepared)
         for name, listener in listeners:
             event.remove(engine, name, listener)
 
@@ -88,6 +95,7 @@ def test_the_question_page_takes_one_round_trip(app, make_class, sample_set):
     assert page.status_code == 200 and "Question 1 of 4" in body
     assert "Account (amira)" in body   # signed in by the attempt's own query
     assert len(sent) <= QUESTION_PAGE_MOST, sent
+    assert any(s.startswith("SELECT attempts.id") for s in sent), sent   # the counting sees it
 
 
 def test_an_answer_and_its_feedback_page_take_at_most_five_and_one_round_trips(app, make_class, sample_set):
