@@ -26,8 +26,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, from_command_line: 
     from . import config
     from .db import configure_engine, db
 
-    app = Flask(__name__, instance_relative_config=True,
-                template_folder=str(resource_path("templates")))
+    app = App(__name__, instance_relative_config=True, template_folder=str(resource_path("templates")))
     app.config.from_mapping(config.from_environment(app.instance_path))
     if test_config:
         app.config.update(test_config)
@@ -60,6 +59,22 @@ def create_app(test_config: dict[str, Any] | None = None, *, from_command_line: 
     for command in COMMANDS:
         app.cli.add_command(command)
     return app
+
+
+class App(Flask):
+    """Flask, asking once per function whether it is a coroutine: Flask asks on every request for
+    every hook, view and template signal (a dozen times a page), and the answer never changes."""
+
+    SYNC_KEPT = 1024   # functions: hooks and views are a few dozen
+
+    def ensure_sync(self, func):  # type: ignore[no-untyped-def]
+        kept = self.__dict__.setdefault("_synced", {})
+        found = kept.get(func)
+        if found is None:
+            found = super().ensure_sync(func)
+            if len(kept) < self.SYNC_KEPT:
+                kept[func] = found
+        return found
 
 
 def development_key(instance: Path) -> str:

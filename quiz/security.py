@@ -67,7 +67,11 @@ def init_app(app: Flask) -> None:
     app.url_map.converters["int"] = BoundedInt
     app.before_request(refuse_oversized_requests)  # before anything reads the body
     app.before_request(refuse_malformed_forms)  # before the CSRF check, which trips on such names
+    processors = list(app.template_context_processors[None])
     csrf.init_app(app)
+    # Flask-WTF's context processor hands every template its `generate_csrf` as csrf_token, which
+    # shadows the global quiz.views.csrf_token (a token signed once a minute, not on every page)
+    app.template_context_processors[None][:] = processors
     login_manager.init_app(app)
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
@@ -163,18 +167,20 @@ class ResignedCookieSessions(SecureCookieSessionInterface):
         response.vary.add("Cookie")
 
 
+SECURITY_HEADERS = [("Content-Security-Policy", CONTENT_SECURITY_POLICY), ("X-Content-Type-Options", "nosniff"),
+                    ("Referrer-Policy", "same-origin"), ("X-Frame-Options", "DENY")]
+
+
 def security_headers(response: Response) -> Response:
-    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "same-origin"
-    response.headers["X-Frame-Options"] = "DENY"
+    headers = response.headers
+    headers.extend(SECURITY_HEADERS)   # no route sets these: added, not replaced
     if current_app.config.get("PREFER_HTTPS"):
         # browsers then use only https for this host for a year: no later visit starts on plain http
-        response.headers["Strict-Transport-Security"] = HSTS
+        headers["Strict-Transport-Security"] = HSTS
     if request.endpoint == "static":
-        response.headers["Cache-Control"] = "public, max-age=3600"  # CSS and JS: not refetched per page
+        headers["Cache-Control"] = "public, max-age=3600"  # CSS and JS: not refetched per page
     else:
-        response.headers["Cache-Control"] = "no-store"  # pages hold answers and names: never cached
+        headers["Cache-Control"] = "no-store"  # pages hold answers and names: never cached
     return response
 
 
