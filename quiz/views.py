@@ -59,10 +59,19 @@ def init_app(app: Flask) -> None:
 def template_gettext(eval_ctx, text: str, **variables):  # type: ignore[no-untyped-def]
     """Jinja's newstyle gettext: the translation, trusted markup when autoescaping, formatted
     with the (escaped) variables; a string with no % is what `% {}` would give, as it is."""
-    found = request_translations().ugettext(text)
-    if eval_ctx.autoescape:  # our own catalogue's text is markup, as Jinja's own gettext takes it
-        found = Markup(found)  # nosec B704
+    translations = request_translations()
+    found = TRANSLATED.get((translations, text, eval_ctx.autoescape))
+    if found is None:
+        found = translations.ugettext(text)
+        if eval_ctx.autoescape:  # our own catalogue's text is markup, as Jinja's own gettext takes it
+            found = Markup(found)  # nosec B704
+        keep(TRANSLATED, (translations, text, eval_ctx.autoescape), found)
     return found % variables if variables or "%" in found else found
+
+
+# A template's strings, translated, by (catalogue, text, autoescape): a page has a dozen, each
+# looked up and wrapped on every page before; catalogues are loaded once per process and kept.
+TRANSLATED: dict = {}  # type: ignore[type-arg]
 
 
 @pass_eval_context
@@ -130,9 +139,9 @@ def csrf_token() -> str:
         if found is not None and time.monotonic() - found[1] < CSRF_RESIGN_AFTER:
             g.csrf_token = found[0]
         else:
-            token = generate_csrf()   # first: it makes the session's raw token if there is none
+            token = generate_csrf()   # first: it makes the session's raw token if there is none (and sets g's)
             keep(signed, session["csrf_token"], (token, time.monotonic()))
-    return generate_csrf()
+    return g.csrf_token
 
 
 def chrome_markup(name: str) -> Markup:

@@ -132,7 +132,9 @@ def render_question(attempt: service.AttemptState, position: int, problem: str |
     item = attempt.items[position]
     qset = service.shown_set(db.session, item.set_id, item.digest)
     progress = attempt.progress
-    return render_template("learn/question.html", attempt=attempt, item=item, qset=qset,
+    # the attempt's address, built once: the page links to it three ways (?q=N for one question)
+    address = url_for("learn.take", attempt_id=attempt.id)
+    return render_template("learn/question.html", attempt=attempt, item=item, qset=qset, address=address,
                            question=qset.questions[item.version_id], labels=qset.labels, problem=problem,
                            answer=item.answer, progress=progress,
                            show_feedback=item.answered and attempt.feedback == "immediate",
