@@ -145,8 +145,8 @@ class Prepared:
     `connection.execute(statement).all()` gives.
 
     SQLAlchemy's execute costs about 70 microseconds a statement here (its compiled cache, events
-    and result object), a sixth of a question page; the pool's checkout is kept, so a broken
-    connection is still replaced. Inside a transaction the session's own connection is used, so
+    and result object), a sixth of a question page. The pool's checkout is kept; if the driver
+    fails, the connection is discarded and the read made again through SQLAlchemy. Inside a transaction the session's own connection is used, so
     the read sees what the transaction wrote. Parameters are plain ints and text (no bind
     processing).
     """
@@ -174,9 +174,12 @@ class Prepared:
             if converters is None:
                 converters = self._converters(engine, cursor.description)
             cursor.close()
-        except BaseException:
-            pooled.invalidate()   # its state is unknown: a new connection serves the next checkout
-            raise
+        except engine.dialect.loaded_dbapi.Error:
+            # a connection the server dropped (a restart, a failover), or any other failure: this
+            # one is discarded, and the read is made again the ordinary way, where SQLAlchemy
+            # tells a lost connection from other errors and renews the whole pool if need be
+            pooled.invalidate()
+            return [tuple(row) for row in session.connection().execute(self.statement, parameters)]
         finally:
             pooled.close()
         if not converters:
