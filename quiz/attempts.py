@@ -30,7 +30,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 
 from . import models, report_counts
-from .db import Prepared, inserted
+from .db import Prepared, direct_write, in_transaction, inserted
 from .scoring import score
 from .sets.loader import LETTERS
 from .sets.model import STANDARD_LABELS, Label, Question, guess_score, question_from_parts
@@ -233,19 +233,43 @@ def record_answer(session: Session, attempt_id: int, item_id: int, question: Que
     One INSERT ... SELECT ... WHERE the attempt is unfinished ... ON CONFLICT DO NOTHING on the
     unique item_id makes the database the judge, so two racing submissions store one and an
     attempt finished meanwhile takes none; the label choices are written only by the call
-    whose answer went in, in the same transaction.
+    whose answer went in, in the same transaction. The caller commits.
     """
     connection = session.connection()
     store_answer, store_choices = answer_inserts(connection.dialect.name)
-    answer_id = connection.execute(store_answer, {
-        "attempt_id": attempt_id, "item_id": item_id, "response": response, "points": score(question, response),
-        "response_text": describe_response(question, response), "answered_at": models.utcnow()}).scalar()
+    answer_id = connection.execute(store_answer, answer_row(attempt_id, item_id, question, response)).scalar()
     if answer_id is None:
         return False
-    choices = [{"answer_id": answer_id, **row} for row in label_choices(question, response)]
+    choices = choice_rows(answer_id, question, response)
     if choices:
         connection.execute(store_choices, choices)
     return True
+
+
+def answer_now(session: Session, attempt_id: int, item_id: int, question: Question, response: Any) -> bool:
+    """`record_answer` in a short transaction of its own, committed, sent straight to the driver
+    (quiz.db.direct_write): what a learner's every answer does, with SQLite's write lock held
+    for the two INSERTs and little else. A transaction the session has open is committed first."""
+    if in_transaction(session):
+        session.commit()
+    store_answer, store_choices = answer_inserts_prepared(session.get_bind().dialect.name)
+    with direct_write(session) as run:
+        stored = run(store_answer, answer_row(attempt_id, item_id, question, response))
+        if not stored:
+            return False
+        choices = choice_rows(stored[0][0], question, response)
+        if choices:
+            run(store_choices, choices)
+    return True
+
+
+def answer_row(attempt_id: int, item_id: int, question: Question, response: Any) -> dict[str, Any]:
+    return {"attempt_id": attempt_id, "item_id": item_id, "response": response, "points": score(question, response),
+            "response_text": describe_response(question, response), "answered_at": models.utcnow()}
+
+
+def choice_rows(answer_id: int, question: Question, response: Any) -> list[dict[str, Any]]:
+    return [{"answer_id": answer_id, **row} for row in label_choices(question, response)]
 
 
 @cache
@@ -259,6 +283,14 @@ def answer_inserts(dialect: str):  # type: ignore[no-untyped-def]
     return (insert(ANSWERS).from_select(columns, values)
             .on_conflict_do_nothing(index_elements=[ANSWERS.c.item_id]).returning(ANSWERS.c.id),
             insert(LABEL_CHOICES))
+
+
+@cache
+def answer_inserts_prepared(dialect: str) -> tuple[Prepared, Prepared]:
+    """The same two INSERTs as `Prepared` statements, for `answer_now`."""
+    store_answer, store_choices = answer_inserts(dialect)
+    return Prepared(store_answer), Prepared(store_choices, column_keys=["answer_id", "part", "expected", "chosen",
+                                                                          "right"])
 
 
 def describe_response(question: Question, response: Any) -> str:

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Optional
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import Select, event
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
@@ -124,8 +124,8 @@ def written(session: Session, change: Callable[[], object]) -> bool:
     return True
 
 
-# Called with (engine, SQL text) for every statement `Prepared` sends, which engine events do
-# not see: tests/test_round_trips.py counts them with the rest.
+# Called with (engine, SQL text) for every statement `Prepared` and `direct_write` send, which
+# engine events do not see: tests/test_round_trips.py counts them with the rest.
 prepared_listeners: list[Callable[[Engine, str], None]] = []
 
 
@@ -139,41 +139,32 @@ def in_transaction(session: Session | scoped_session) -> bool:  # type: ignore[t
 
 
 class Prepared:
-    """A read-only SELECT for the requests every learner makes many times, run straight on the
-    DBAPI connection: compiled once per database, sent in autocommit (no BEGIN, no ROLLBACK, as
-    inside `reading()`), its rows converted by the columns' own types, so they are what
-    `connection.execute(statement).all()` gives.
+    """A statement for the requests every learner makes many times, run straight on the DBAPI
+    connection: compiled once per database, its parameters and rows converted by the columns'
+    own types, so that it sends and gives what SQLAlchemy's execute would.
 
     SQLAlchemy's execute costs about 70 microseconds a statement here (its compiled cache, events
-    and result object), a sixth of a question page. The pool's checkout is kept; if the driver
-    fails, the connection is discarded and the read made again through SQLAlchemy. Inside a transaction the session's own connection is used, so
-    the read sees what the transaction wrote. Parameters are plain ints and text (no bind
-    processing).
+    and result object), a sixth of a question page. `rows` is a read in autocommit (no BEGIN, no
+    ROLLBACK, as inside `reading()`); inside a transaction it uses the session's own connection,
+    so the read sees what the transaction wrote. Writes run inside `direct_write`.
+    `column_keys` names the columns of an INSERT given no values.
     """
 
-    def __init__(self, statement: Select) -> None:   # type: ignore[type-arg]
+    def __init__(self, statement: Any, column_keys: Optional[list[str]] = None) -> None:
         self.statement = statement
-        self._compiled: dict[str, tuple[str, Any, list]] = {}   # by dialect name: SQL, parameter order, converters
+        self.column_keys = column_keys
+        self._compiled: dict[str, Compiled] = {}   # by dialect name
 
     def rows(self, session: Session, parameters: dict[str, Any]) -> list[tuple]:  # type: ignore[type-arg]
         if in_transaction(session):
             return [tuple(row) for row in session.connection().execute(self.statement, parameters)]
         engine = session.get_bind()
-        sql, order, converters = self._compiled.get(engine.dialect.name) or self._compile(engine)
-        sent = [parameters[name] for name in order] if order is not None else parameters
         pooled = engine.raw_connection()
         try:
             driver = pooled.driver_connection
             if getattr(driver, "autocommit", True) is False:   # psycopg; SQLite's never begins (configure_sqlite)
                 driver.autocommit = True
-            cursor = pooled.cursor()
-            for listener in prepared_listeners:
-                listener(engine, sql)
-            cursor.execute(sql, sent)
-            rows = cursor.fetchall()
-            if converters is None:
-                converters = self._converters(engine, cursor.description)
-            cursor.close()
+            return self.run(engine, pooled, parameters)
         except engine.dialect.loaded_dbapi.Error:
             # a connection the server dropped (a restart, a failover), or any other failure: this
             # one is discarded, and the read is made again the ordinary way, where SQLAlchemy
@@ -182,32 +173,106 @@ class Prepared:
             return [tuple(row) for row in session.connection().execute(self.statement, parameters)]
         finally:
             pooled.close()
-        if not converters:
+
+    def run(self, engine: Engine, dbapi_connection: Any, parameters: dict[str, Any] | list[dict[str, Any]]
+            ) -> list[tuple]:  # type: ignore[type-arg]
+        """Runs the statement on a DBAPI connection (a list of parameter sets: executemany);
+        its rows, if it returns any."""
+        compiled = self._compiled.get(engine.dialect.name) or self._compile(engine)
+        cursor = dbapi_connection.cursor()
+        for listener in prepared_listeners:
+            listener(engine, compiled.sql)
+        if isinstance(parameters, list):
+            cursor.executemany(compiled.sql, [compiled.sent(one) for one in parameters])
+            rows = []
+        else:
+            cursor.execute(compiled.sql, compiled.sent(parameters))
+            rows = cursor.fetchall() if cursor.description is not None else []
+            if rows and compiled.converters is None:
+                compiled.converters = self._converters(engine, cursor.description)
+        cursor.close()
+        return compiled.converted(rows)
+
+    def _compile(self, engine: Engine) -> "Compiled":
+        dialect = engine.dialect
+        compiled = self.statement.compile(dialect=dialect, column_keys=self.column_keys)
+        order = list(compiled.positiontup) if dialect.positional and compiled.positiontup is not None else None
+        processors = {name: processor for name, bind in compiled.binds.items()
+                      if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None}
+        found = self._compiled[dialect.name] = Compiled(compiled.string, order, processors)
+        return found
+
+    def _converters(self, engine: Engine, description: Any) -> list:   # type: ignore[type-arg]
+        """What turns each column's value into its Python type, by the type the driver reported
+        (as SQLAlchemy's results do), made on the first run that gives rows."""
+        dialect = engine.dialect
+        columns = getattr(self.statement, "selected_columns", None)
+        if columns is None:   # an INSERT ... RETURNING
+            columns = self.statement._returning   # noqa: SLF001 - SQLAlchemy keeps the RETURNING columns here
+        return [(index, convert) for index, (column, described) in enumerate(zip(columns, description))
+                if (convert := column.type.dialect_impl(dialect).result_processor(dialect, described[1])) is not None]
+
+
+class Compiled:
+    """A Prepared statement as one database takes it: SQL text, parameter order (positional
+    drivers), what converts parameters on the way in and values on the way out."""
+
+    __slots__ = ("sql", "order", "processors", "converters")
+
+    def __init__(self, sql: str, order: Optional[list[str]], processors: dict[str, Callable]) -> None:  # type: ignore[type-arg]
+        self.sql, self.order, self.processors = sql, order, processors
+        self.converters: Optional[list] = None   # type: ignore[type-arg]  # from the first rows' description
+
+    def sent(self, parameters: dict[str, Any]) -> Any:
+        if self.processors:
+            parameters = {name: (self.processors[name](value) if name in self.processors else value)
+                          for name, value in parameters.items()}
+        return [parameters[name] for name in self.order] if self.order is not None else parameters
+
+    def converted(self, rows: list) -> list[tuple]:  # type: ignore[type-arg]
+        if not self.converters:
             return rows
         converted = []
         for row in rows:
             row = list(row)
-            for index, convert in converters:
+            for index, convert in self.converters:
                 if row[index] is not None:
                     row[index] = convert(row[index])
             converted.append(tuple(row))
         return converted
 
-    def _compile(self, engine: Engine) -> tuple[str, Any, list]:   # type: ignore[type-arg]
-        dialect = engine.dialect
-        compiled = self.statement.compile(dialect=dialect)
-        order = list(compiled.positiontup) if dialect.positional and compiled.positiontup is not None else None
-        found = self._compiled[dialect.name] = (compiled.string, order, None)
-        return found
 
-    def _converters(self, engine: Engine, description: Any) -> list:   # type: ignore[type-arg]
-        """What turns each column's value into its Python type, by the type the driver reported
-        (as SQLAlchemy's results do), made on the first run."""
-        dialect = engine.dialect
-        converters = [(index, convert) for index, (column, described) in
-                      enumerate(zip(self.statement.selected_columns, description))
-                      if (convert := column.type.dialect_impl(dialect).result_processor(dialect, described[1]))
-                      is not None]
-        sql, order, _none = self._compiled[dialect.name]
-        self._compiled[dialect.name] = (sql, order, converters)
-        return converters
+@contextmanager
+def direct_write(session: Session) -> Iterator[Callable[..., list[tuple]]]:  # type: ignore[type-arg]
+    """A short write transaction of `Prepared` statements straight on a pooled DBAPI connection,
+    committed at the end of the block (rolled back if it raises): what `writing()` and a commit
+    do, with SQLAlchemy's work between the statements taken out, so SQLite's write lock (taken up
+    front, BEGIN IMMEDIATE) is held for less time. Yields `run(prepared, parameters)`.
+    Only where the session has no transaction open: the block's writes are their own.
+    """
+    if in_transaction(session):
+        raise RuntimeError("direct_write inside an open transaction")
+    engine = session.get_bind()
+    pooled = engine.raw_connection()
+    try:
+        driver = pooled.driver_connection
+        if engine.dialect.name == "sqlite":
+            for listener in prepared_listeners:
+                listener(engine, "BEGIN IMMEDIATE")
+            driver.execute("BEGIN IMMEDIATE")
+        else:
+            driver.autocommit = False   # psycopg sends its own BEGIN before the first statement
+            for listener in prepared_listeners:
+                listener(engine, "BEGIN (psycopg's own)")
+        yield lambda prepared, parameters: prepared.run(engine, pooled, parameters)
+        for listener in prepared_listeners:
+            listener(engine, "COMMIT")
+        pooled.commit()
+    except BaseException:
+        try:
+            pooled.rollback()
+        except engine.dialect.loaded_dbapi.Error:
+            pooled.invalidate()   # its state is unknown: a new connection serves the next checkout
+        raise
+    finally:
+        pooled.close()

@@ -77,3 +77,57 @@ def test_a_dropped_connection_costs_no_request(app, make_class, sample_set, db_u
         except Exception:  # noqa: BLE001 - the test app lets a server error through: it is a 500
             return 500
     assert [status() for _ in range(3)] == [302, 302, 302]
+
+
+def test_an_answer_stored_straight_is_stored_as_sqlalchemy_stores_it(app, sample_set):
+    """`answer_now` (the learner's answer, sent straight to the driver) and `record_answer`
+    (SQLAlchemy, inside a caller's transaction) write the same answer alike: the same response
+    JSON, points, text, label choices, and a time SQLAlchemy reads back as it wrote it."""
+    sort_answer = ["fact", "commentary"]   # the sample set's sort question (position 3): two choices
+    with app.app_context():
+        qset = db.session.scalar(select(models.QuestionSet).where(models.QuestionSet.slug == sample_set))
+        first = attempts.start_attempt(db.session, qset, practice_token="a" * 43)
+        second = attempts.start_attempt(db.session, qset, practice_token="b" * 43)
+        db.session.commit()
+        items = [next(i for i in a.items if i.position == 3) for a in (first, second)]
+        question = attempts.item_question(items[0])
+        assert question.type == "sort"
+        ids = [(a.id, i.id) for a, i in zip((first, second), items)]
+        db.session.close()
+
+        assert attempts.answer_now(db.session, *ids[0], question, sort_answer)
+        assert not attempts.answer_now(db.session, *ids[0], question, ["opinion", "opinion"])  # the first is kept
+        with writing():
+            assert attempts.record_answer(db.session, *ids[1], question, sort_answer)
+            db.session.commit()
+
+        def stored(item_id: int) -> tuple:  # type: ignore[type-arg]
+            row = db.session.execute(text("SELECT id, CAST(response AS TEXT), points, response_text, "
+                                          "CAST(answered_at AS TEXT) FROM answers WHERE item_id = :i"),
+                                     {"i": item_id}).one()
+            choices = db.session.execute(text('SELECT part, expected, chosen, "right" FROM label_choices '
+                                              "WHERE answer_id = :a ORDER BY part"), {"a": row[0]}).all()
+            return row[1:4], len(row[4]), [tuple(c) for c in choices]
+
+        direct, through_sqlalchemy = stored(items[0].id), stored(items[1].id)
+        assert direct == through_sqlalchemy
+        assert len(direct[2]) == 2
+        times = [db.session.get(models.Answer, db.session.scalar(select(models.Answer.id).where(
+            models.Answer.item_id == item.id))).answered_at for item in items]
+        assert all(t is not None for t in times)
+        assert abs((times[0].replace(tzinfo=None) - times[1].replace(tzinfo=None)).total_seconds()) < 60
+        assert times[0].tzinfo == times[1].tzinfo
+
+
+def test_an_answer_to_a_finished_attempt_is_not_stored_straight(app, sample_set):
+    with app.app_context():
+        qset = db.session.scalar(select(models.QuestionSet).where(models.QuestionSet.slug == sample_set))
+        attempt = attempts.start_attempt(db.session, qset, practice_token="c" * 43)
+        db.session.commit()
+        item = next(i for i in attempt.items if i.position == 0)
+        question = attempts.item_question(item)
+        with writing():
+            attempts.finish_attempt(db.session, attempt)
+            db.session.commit()
+        assert not attempts.answer_now(db.session, attempt.id, item.id, question, "fact")
+        assert db.session.scalar(select(models.Answer.id).where(models.Answer.item_id == item.id)) is None

@@ -169,8 +169,9 @@ def take(attempt_id: int):  # type: ignore[no-untyped-def]
 
 def answer(attempt_id: int):  # type: ignore[no-untyped-def]
     """Stores one answer: the attempt, its owner and the item read in one query, then the answer
-    and its label choices written in one short transaction (the write lock is held for the two
-    INSERTs only); nothing is read again after the commit."""
+    and its label choices written in one short transaction sent straight to the driver
+    (attempts.answer_now: the write lock is held for the two INSERTs only); nothing is read
+    again after the commit."""
     position = request.form.get("position", "")
     with reading():
         attempt = own_attempt_state_or_404(attempt_id, int(position) if is_number(position) else -1)
@@ -191,9 +192,7 @@ def answer(attempt_id: int):  # type: ignore[no-untyped-def]
         except AnswerProblem as problem:
             return render_question(own_attempt_state_or_404(attempt_id), item.position, problem=str(problem),
                                    status=422)
-    with writing():
-        stored = service.record_answer(db.session, attempt.id, item.id, question, response)
-        db.session.commit()
+    stored = service.answer_now(db.session, attempt.id, item.id, question, response)
     if not stored:   # a second click, another tab, or the attempt finished meanwhile
         flash(_("You had already answered this question; your first answer is kept."), "info")
     if attempt.feedback == "immediate":
