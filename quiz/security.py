@@ -48,9 +48,10 @@ class BoundedInt(IntegerConverter):
 def refuse_oversized_requests() -> None:
     """413 before a byte of an oversized body is read: Content-Length is checked first, and a body
     sent without one (chunked) is cut off by Werkzeug at the same limit."""
-    limit = UPLOAD_LIMIT if request.endpoint in UPLOAD_ENDPOINTS else FORM_LIMIT
-    request.max_content_length = request.max_form_memory_size = limit
-    if (request.content_length or 0) > limit:
+    asked = request._get_current_object()  # type: ignore[attr-defined]  # one context lookup, not four
+    limit = UPLOAD_LIMIT if asked.endpoint in UPLOAD_ENDPOINTS else FORM_LIMIT
+    asked.max_content_length = asked.max_form_memory_size = limit
+    if (asked.content_length or 0) > limit:
         abort(413)
 
 
@@ -63,14 +64,25 @@ def refuse_malformed_forms() -> None:
             abort(400)
 
 
+def check_csrf() -> None:
+    """Flask-WTF's CSRF check, on the methods it protects (POST, PUT, PATCH, DELETE). No route
+    is exempt, and none may be: `csrf.exempt` is not consulted."""
+    config = current_app.config
+    if request.method in config["WTF_CSRF_METHODS"] and config["WTF_CSRF_ENABLED"] and config["WTF_CSRF_CHECK_DEFAULT"]:
+        csrf.protect()
+
+
 def init_app(app: Flask) -> None:
     app.url_map.converters["int"] = BoundedInt
     app.before_request(refuse_oversized_requests)  # before anything reads the body
     app.before_request(refuse_malformed_forms)  # before the CSRF check, which trips on such names
-    processors = list(app.template_context_processors[None])
+    hooks, processors = list(app.before_request_funcs[None]), list(app.template_context_processors[None])
     csrf.init_app(app)
-    # Flask-WTF's context processor hands every template its `generate_csrf` as csrf_token, which
-    # shadows the global quiz.views.csrf_token (a token signed once a minute, not on every page)
+    # Flask-WTF's hook looks up the view's exemptions on every request, GETs included, before it
+    # asks the method: check_csrf asks the method first. Its context processor hands every
+    # template its `generate_csrf` as csrf_token, which shadows the global quiz.views.csrf_token
+    # (a token signed once a minute, not on every page).
+    app.before_request_funcs[None][:] = [*hooks, check_csrf]
     app.template_context_processors[None][:] = processors
     login_manager.init_app(app)
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
