@@ -858,8 +858,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers of each server (default 4)")
     parser.add_argument("--client", choices=("wrk", "asyncio"), default="wrk" if shutil.which("wrk") else "asyncio",
                         help="load generator (default: wrk if installed, else the asyncio client)")
-    parser.add_argument("--answers-per-learner", type=int, default=300,
-                        help="questions each learner can answer: attempts started before measuring (default 300)")
+    parser.add_argument("--answers-per-learner", type=int, default=800,
+                        help="questions each learner can answer: attempts started before measuring (default 800)")
     parser.add_argument("--report-repeats", type=int, default=15,
                         help="timed set report requests to each class (default 15)")
     parser.add_argument("--only", default="serve,report", help="parts to run, of serve (a, b, c, e) and report (d)")

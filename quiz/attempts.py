@@ -30,7 +30,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 
 from . import models, report_counts
-from .db import Prepared, direct_write, in_transaction, inserted
+from .db import ConnectionLost, Prepared, direct_write, in_transaction, inserted
 from .scoring import score
 from .sets.loader import LETTERS
 from .sets.model import STANDARD_LABELS, Label, Question, guess_score, question_from_parts
@@ -249,9 +249,18 @@ def record_answer(session: Session, attempt_id: int, item_id: int, question: Que
 def answer_now(session: Session, attempt_id: int, item_id: int, question: Question, response: Any) -> bool:
     """`record_answer` in a short transaction of its own, committed, sent straight to the driver
     (quiz.db.direct_write): what a learner's every answer does, with SQLite's write lock held
-    for the two INSERTs and little else. A transaction the session has open is committed first."""
+    for the two INSERTs and little else. A transaction the session has open is committed first,
+    as `writing()` does. If the server had dropped the connection, the answer is sent once more
+    on a new one (it cannot be stored twice: the INSERT does nothing if the item has an answer)."""
     if in_transaction(session):
         session.commit()
+    try:
+        return answer_directly(session, attempt_id, item_id, question, response)
+    except ConnectionLost:
+        return answer_directly(session, attempt_id, item_id, question, response)
+
+
+def answer_directly(session: Session, attempt_id: int, item_id: int, question: Question, response: Any) -> bool:
     store_answer, store_choices = answer_inserts_prepared(session.get_bind().dialect.name)
     with direct_write(session) as run:
         stored = run(store_answer, answer_row(attempt_id, item_id, question, response))

@@ -146,7 +146,8 @@ class Prepared:
     SQLAlchemy's execute costs about 70 microseconds a statement here (its compiled cache, events
     and result object), a sixth of a question page. `rows` is a read in autocommit (no BEGIN, no
     ROLLBACK, as inside `reading()`); inside a transaction it uses the session's own connection,
-    so the read sees what the transaction wrote. Writes run inside `direct_write`.
+    so the read sees what the transaction wrote; on a connection the server dropped, it is made
+    again through SQLAlchemy on a new one. Writes run inside `direct_write`.
     `column_keys` names the columns of an INSERT given no values.
     """
 
@@ -165,11 +166,11 @@ class Prepared:
             if getattr(driver, "autocommit", True) is False:   # psycopg; SQLite's never begins (configure_sqlite)
                 driver.autocommit = True
             return self.run(engine, pooled, parameters)
-        except engine.dialect.loaded_dbapi.Error:
-            # a connection the server dropped (a restart, a failover), or any other failure: this
-            # one is discarded, and the read is made again the ordinary way, where SQLAlchemy
-            # tells a lost connection from other errors and renews the whole pool if need be
-            pooled.invalidate()
+        except engine.dialect.loaded_dbapi.Error as error:
+            if not lost(engine, pooled, error):
+                raise
+            # the server dropped the connection (a restart, a failover): the read is made again on
+            # a new one, the ordinary way
             return [tuple(row) for row in session.connection().execute(self.statement, parameters)]
         finally:
             pooled.close()
@@ -268,11 +269,32 @@ def direct_write(session: Session) -> Iterator[Callable[..., list[tuple]]]:  # t
         for listener in prepared_listeners:
             listener(engine, "COMMIT")
         pooled.commit()
-    except BaseException:
+    except BaseException as error:
+        if isinstance(error, engine.dialect.loaded_dbapi.Error) and lost(engine, pooled, error):
+            raise ConnectionLost() from error
         try:
+            for listener in prepared_listeners:
+                listener(engine, "ROLLBACK")
             pooled.rollback()
         except engine.dialect.loaded_dbapi.Error:
             pooled.invalidate()   # its state is unknown: a new connection serves the next checkout
         raise
     finally:
         pooled.close()
+
+
+class ConnectionLost(Exception):
+    """The database dropped the connection a `direct_write` ran on (a restart, a failover), so
+    nothing of it was committed; the pool's idle connections are closed too, and the next
+    checkout opens a new one."""
+
+
+def lost(engine: Engine, pooled: Any, error: BaseException) -> bool:
+    """Whether `error` means the server dropped the connection. If so, it is discarded, and the
+    pool's idle connections with it (opened before the loss, they are most likely gone too), as
+    SQLAlchemy does when its own statements find a connection gone."""
+    if not engine.dialect.is_disconnect(error, pooled.dbapi_connection, None):
+        return False
+    pooled.invalidate(error)
+    engine.pool.dispose()
+    return True

@@ -65,10 +65,11 @@ def refuse_malformed_forms() -> None:
 
 
 def check_csrf() -> None:
-    """Flask-WTF's CSRF check, on the methods it protects (POST, PUT, PATCH, DELETE). No route
-    is exempt, and none may be: `csrf.exempt` is not consulted."""
+    """Flask-WTF's CSRF check, on the methods it protects (POST, PUT, PATCH, DELETE) of every
+    route. No route is exempt, and none may be: `csrf.exempt` is not consulted."""
     config = current_app.config
-    if request.method in config["WTF_CSRF_METHODS"] and config["WTF_CSRF_ENABLED"] and config["WTF_CSRF_CHECK_DEFAULT"]:
+    if request.method in config["WTF_CSRF_METHODS"] and config["WTF_CSRF_ENABLED"] and config["WTF_CSRF_CHECK_DEFAULT"] \
+            and request.endpoint:   # no route: a 404 or 405 follows, and no view runs
         csrf.protect()
 
 
@@ -185,7 +186,8 @@ SECURITY_HEADERS = [("Content-Security-Policy", CONTENT_SECURITY_POLICY), ("X-Co
 
 def security_headers(response: Response) -> Response:
     headers = response.headers
-    headers.extend(SECURITY_HEADERS)   # no route sets these: added, not replaced
+    for name, value in SECURITY_HEADERS:
+        headers.setdefault(name, value)
     if current_app.config.get("PREFER_HTTPS"):
         # browsers then use only https for this host for a year: no later visit starts on plain http
         headers["Strict-Transport-Security"] = HSTS

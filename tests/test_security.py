@@ -201,3 +201,11 @@ def test_long_language_headers_are_answered_but_not_kept(app):
     assert len(views.CHOSEN_LOCALES) == before
     client.get("/login", headers={"Accept-Language": "en-GB,en;q=0.9"})
     assert "en-GB,en;q=0.9" in views.CHOSEN_LOCALES
+
+
+def test_a_form_posted_to_no_route_gets_404_or_405_not_the_expired_form_page(client):
+    """The CSRF check runs only where a route would take the form: elsewhere the address is
+    simply wrong (404), or takes no POST (405)."""
+    assert client.post("/no-such-page", data={"x": "1"}).status_code == 404
+    assert client.post("/progress", data={"x": "1"}).status_code == 405
+    assert client.post("/sets/sample/start", data={}).status_code == 400   # a route: the token is checked
