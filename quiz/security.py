@@ -186,8 +186,8 @@ SECURITY_HEADERS = [("Content-Security-Policy", CONTENT_SECURITY_POLICY), ("X-Co
 
 def security_headers(response: Response) -> Response:
     headers = response.headers
-    for name, value in SECURITY_HEADERS:
-        headers.setdefault(name, value)
+    present = {name.lower() for name, _value in headers}   # one pass: a route's own header is kept
+    headers.extend([(name, value) for name, value in SECURITY_HEADERS if name.lower() not in present])
     if current_app.config.get("PREFER_HTTPS"):
         # browsers then use only https for this host for a year: no later visit starts on plain http
         headers["Strict-Transport-Security"] = HSTS

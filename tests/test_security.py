@@ -209,3 +209,15 @@ def test_a_form_posted_to_no_route_gets_404_or_405_not_the_expired_form_page(cli
     assert client.post("/no-such-page", data={"x": "1"}).status_code == 404
     assert client.post("/progress", data={"x": "1"}).status_code == 405
     assert client.post("/sets/sample/start", data={}).status_code == 400   # a route: the token is checked
+
+
+def test_security_headers_are_added_once_and_a_routes_own_is_kept(app):
+    from flask import Response
+
+    from quiz.security import security_headers
+
+    with app.test_request_context("/"):
+        response = security_headers(Response("x", headers={"X-Frame-Options": "SAMEORIGIN"}))
+    assert response.headers.getlist("X-Frame-Options") == ["SAMEORIGIN"]
+    assert len(response.headers.getlist("Content-Security-Policy")) == 1
+    assert response.headers["Referrer-Policy"] == "same-origin" and response.headers["Cache-Control"] == "no-store"
