@@ -48,6 +48,7 @@ def init_app(app: Flask) -> None:
                                  csrf_token=csrf_token)   # in place of Flask-WTF's, which signs on every page
     app.extensions["quiz_kept"] = {}
     app.extensions["quiz_csrf"] = {}
+    app.extensions["quiz_translations"] = {}
     app.add_url_rule("/healthz", "healthz", healthz)
     app.config.setdefault("PURGE_EVERY_SECONDS", 3600)
     app.extensions["quiz_purge"] = {"due": 0.0, "lock": threading.Lock()}
@@ -84,10 +85,16 @@ def template_ngettext(eval_ctx, singular: str, plural: str, n: int, **variables)
 
 
 def request_translations():  # type: ignore[no-untyped-def]
-    """The translations of this request's locale, looked up once per request."""
+    """The translations of this request's locale, looked up once per request, and kept per
+    locale in this process (Flask-Babel finds them through its domain and cache on every
+    request: a tenth of a question page's template work)."""
     found = g.get("translations")
     if found is None:
-        found = g.translations = get_translations()
+        kept, locale = current_app.extensions["quiz_translations"], get_locale()
+        found = kept.get(locale)
+        if found is None:   # by babel Locale: the catalogues are compiled with the package, never reloaded
+            found = keep(kept, locale, get_translations())
+        g.translations = found
     return found
 
 
