@@ -67,13 +67,16 @@ class App(Flask):
 
     SYNC_KEPT = 1024   # functions: hooks and views are a few dozen
 
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.synced: dict = {}  # type: ignore[type-arg]
+
     def ensure_sync(self, func):  # type: ignore[no-untyped-def]
-        kept = self.__dict__.setdefault("_synced", {})
-        found = kept.get(func)
+        found = self.synced.get(func)
         if found is None:
             found = super().ensure_sync(func)
-            if len(kept) < self.SYNC_KEPT:
-                kept[func] = found
+            if len(self.synced) < self.SYNC_KEPT:
+                self.synced[func] = found
         return found
 
 

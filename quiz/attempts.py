@@ -30,7 +30,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 
 from . import models, report_counts
-from .db import ConnectionLost, Prepared, direct_write, in_transaction, inserted
+from .db import ConnectionLost, Prepared, direct_write, inserted, writing
 from .scoring import score
 from .sets.loader import LETTERS
 from .sets.model import STANDARD_LABELS, Label, Question, guess_score, question_from_parts
@@ -237,38 +237,43 @@ def record_answer(session: Session, attempt_id: int, item_id: int, question: Que
     """
     connection = session.connection()
     store_answer, store_choices = answer_inserts(connection.dialect.name)
-    answer_id = connection.execute(store_answer, answer_row(attempt_id, item_id, question, response)).scalar()
-    if answer_id is None:
-        return False
-    choices = choice_rows(answer_id, question, response)
-    if choices:
-        connection.execute(store_choices, choices)
-    return True
+    return stored_with_choices(lambda row: connection.execute(store_answer, row).scalar(),
+                               lambda rows: connection.execute(store_choices, rows),
+                               attempt_id, item_id, question, response)
 
 
 def answer_now(session: Session, attempt_id: int, item_id: int, question: Question, response: Any) -> bool:
     """`record_answer` in a short transaction of its own, committed, sent straight to the driver
     (quiz.db.direct_write): what a learner's every answer does, with SQLite's write lock held
-    for the two INSERTs and little else. A transaction the session has open is committed first,
-    as `writing()` does. If the server had dropped the connection, the answer is sent once more
-    on a new one (it cannot be stored twice: the INSERT does nothing if the item has an answer)."""
-    if in_transaction(session):
-        session.commit()
-    try:
-        return answer_directly(session, attempt_id, item_id, question, response)
-    except ConnectionLost:
-        return answer_directly(session, attempt_id, item_id, question, response)
+    for the two INSERTs and little else. Inside `writing()`, which commits a transaction the
+    session has open first. If the server had dropped the connection, the answer is sent once
+    more on a new one (it cannot be stored twice: the INSERT does nothing if the item has an answer)."""
+    with writing():
+        try:
+            return answer_directly(session, attempt_id, item_id, question, response)
+        except ConnectionLost:
+            return answer_directly(session, attempt_id, item_id, question, response)
 
 
 def answer_directly(session: Session, attempt_id: int, item_id: int, question: Question, response: Any) -> bool:
     store_answer, store_choices = answer_inserts_prepared(session.get_bind().dialect.name)
     with direct_write(session) as run:
-        stored = run(store_answer, answer_row(attempt_id, item_id, question, response))
-        if not stored:
-            return False
-        choices = choice_rows(stored[0][0], question, response)
-        if choices:
-            run(store_choices, choices)
+        return stored_with_choices(lambda row: next((found[0] for found in run(store_answer, row)), None),
+                                   lambda rows: run(store_choices, rows),
+                                   attempt_id, item_id, question, response)
+
+
+def stored_with_choices(insert_answer: Callable[[dict[str, Any]], Optional[int]],
+                        insert_choices: Callable[[list[dict[str, Any]]], object],
+                        attempt_id: int, item_id: int, question: Question, response: Any) -> bool:
+    """The answer's INSERT (its new id, or None if the item had one or the attempt is finished),
+    then its label choices, only if the answer went in; True if it did."""
+    answer_id = insert_answer(answer_row(attempt_id, item_id, question, response))
+    if answer_id is None:
+        return False
+    choices = choice_rows(answer_id, question, response)
+    if choices:
+        insert_choices(choices)
     return True
 
 

@@ -129,6 +129,12 @@ def written(session: Session, change: Callable[[], object]) -> bool:
 prepared_listeners: list[Callable[[Engine, str], None]] = []
 
 
+def announce(engine: Engine, sql: str) -> None:
+    """Tells `prepared_listeners` of a statement sent straight to the driver."""
+    for listener in prepared_listeners:
+        listener(engine, sql)
+
+
 def in_transaction(session: Session | scoped_session) -> bool:  # type: ignore[type-arg]
     """Whether the session has a transaction open (a scoped session not made yet has none)."""
     if isinstance(session, scoped_session):
@@ -158,7 +164,7 @@ class Prepared:
 
     def rows(self, session: Session, parameters: dict[str, Any]) -> list[tuple]:  # type: ignore[type-arg]
         if in_transaction(session):
-            return [tuple(row) for row in session.connection().execute(self.statement, parameters)]
+            return self.through_session(session, parameters)
         engine = session.get_bind()
         pooled = engine.raw_connection()
         try:
@@ -171,9 +177,13 @@ class Prepared:
                 raise
             # the server dropped the connection (a restart, a failover): the read is made again on
             # a new one, the ordinary way
-            return [tuple(row) for row in session.connection().execute(self.statement, parameters)]
+            return self.through_session(session, parameters)
         finally:
             pooled.close()
+
+    def through_session(self, session: Session, parameters: dict[str, Any]) -> list[tuple]:  # type: ignore[type-arg]
+        """The rows as SQLAlchemy's own execute gives them, on the session's connection."""
+        return [tuple(row) for row in session.connection().execute(self.statement, parameters)]
 
     def run(self, engine: Engine, dbapi_connection: Any, parameters: dict[str, Any] | list[dict[str, Any]]
             ) -> list[tuple]:  # type: ignore[type-arg]
@@ -181,8 +191,7 @@ class Prepared:
         its rows, if it returns any."""
         compiled = self._compiled.get(engine.dialect.name) or self._compile(engine)
         cursor = dbapi_connection.cursor()
-        for listener in prepared_listeners:
-            listener(engine, compiled.sql)
+        announce(engine, compiled.sql)
         if isinstance(parameters, list):
             cursor.executemany(compiled.sql, [compiled.sent(one) for one in parameters])
             rows = []
@@ -258,23 +267,19 @@ def direct_write(session: Session) -> Iterator[Callable[..., list[tuple]]]:  # t
     try:
         driver = pooled.driver_connection
         if engine.dialect.name == "sqlite":
-            for listener in prepared_listeners:
-                listener(engine, "BEGIN IMMEDIATE")
+            announce(engine, "BEGIN IMMEDIATE")
             driver.execute("BEGIN IMMEDIATE")
         else:
             driver.autocommit = False   # psycopg sends its own BEGIN before the first statement
-            for listener in prepared_listeners:
-                listener(engine, "BEGIN (psycopg's own)")
+            announce(engine, "BEGIN (psycopg's own)")
         yield lambda prepared, parameters: prepared.run(engine, pooled, parameters)
-        for listener in prepared_listeners:
-            listener(engine, "COMMIT")
+        announce(engine, "COMMIT")
         pooled.commit()
     except BaseException as error:
         if isinstance(error, engine.dialect.loaded_dbapi.Error) and lost(engine, pooled, error):
             raise ConnectionLost() from error
         try:
-            for listener in prepared_listeners:
-                listener(engine, "ROLLBACK")
+            announce(engine, "ROLLBACK")
             pooled.rollback()
         except engine.dialect.loaded_dbapi.Error:
             pooled.invalidate()   # its state is unknown: a new connection serves the next checkout
