@@ -186,6 +186,34 @@ def test_each_session_has_its_own_csrf_token_and_another_sessions_is_refused(app
     assert ben.get("/progress").status_code != 200
 
 
+def test_a_csrf_token_checked_before_is_still_refused_where_flask_wtf_would_refuse_it(app, make_class):
+    """A token whose signature this process has checked is not checked again (quiz.security.
+    known_csrf_token), but it still fails another person's form, after its time limit, and,
+    over HTTPS, from another site's page."""
+    import time
+
+    from support import csrf_token
+
+    make_class()
+    amy, ben = app.test_client(), app.test_client()
+    join_as(amy, "amy")
+    join_as(ben, "ben")
+    amys = csrf_token(amy, "/progress")
+    practise = "/progress/mistakes"   # with nothing to practise: a flash and a redirect, nothing changed
+    assert amy.post(practise, data={"csrf_token": amys}).status_code == 302   # checked, and kept
+    assert amy.post(practise, data={"csrf_token": amys}).status_code == 302   # known
+    assert ben.post(practise, data={"csrf_token": amys}).status_code == 400   # not ben's
+    assert amy.post(practise, data={"csrf_token": amys + "x"}).status_code == 400   # not what was signed
+    here, elsewhere = {"Referer": "https://localhost/progress"}, {"Referer": "https://evil.example/"}
+    assert amy.post(practise, data={"csrf_token": amys}, base_url="https://localhost", headers=here).status_code == 302
+    assert amy.post(practise, data={"csrf_token": amys}, base_url="https://localhost",
+                    headers=elsewhere).status_code == 400
+    assert amy.post(practise, data={"csrf_token": amys}, base_url="https://localhost").status_code == 400
+    app.config["WTF_CSRF_TIME_LIMIT"] = 1
+    time.sleep(2.1)
+    assert amy.post(practise, data={"csrf_token": amys}).status_code == 400   # too old now
+
+
 def test_long_language_headers_are_answered_but_not_kept(app):
     """The language chosen per Accept-Language header is kept per process; a header no browser
     sends (an attacker's, 20,000 characters) is answered in English and not kept, so such
