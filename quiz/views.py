@@ -6,11 +6,12 @@ import threading
 import time
 from datetime import datetime, timezone
 from functools import cache
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Flask, current_app, g, render_template, request, send_from_directory, session
 from babel import Locale
-from flask_babel import Babel, get_locale, get_translations
+from flask_babel import Babel, get_translations
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from jinja2 import pass_eval_context
@@ -42,7 +43,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["localtime"] = localtime
     app.jinja_env.filters["percent"] = lambda ratio: percent(ratio or 0, 1)
     app.jinja_env.filters["points"] = shown_points
-    app.jinja_env.globals.update(marked_segments=marked_segments, word_segments=word_segments, get_locale=get_locale,
+    app.jinja_env.globals.update(marked_segments=marked_segments, word_segments=word_segments, language=language,
                                  letters="abcdefghijklmnopqrstuvwxyz", spot_tokens=spot_tokens,
                                  label_class=label_class, label_letter=label_letter, chrome=chrome, kept=kept,
                                  macros=macros,
@@ -85,18 +86,34 @@ def template_ngettext(eval_ctx, singular: str, plural: str, n: int, **variables)
     return found % variables
 
 
-def request_translations():  # type: ignore[no-untyped-def]
-    """The translations of this request's locale, looked up once per request, and kept per
-    locale in this process (Flask-Babel finds them through its domain and cache on every
-    request: a tenth of a question page's template work)."""
-    found = g.get("translations")
+class Language(NamedTuple):
+    """A request's language: its Locale, the Locale's name ("en", "pt_BR"), its tag for HTML's
+    lang attribute ("pt-BR") and its translations."""
+
+    locale: Locale
+    name: str
+    tag: str
+    translations: Any
+
+
+def language() -> Language:
+    """This request's language, worked out once per request and kept per locale in this process
+    (Flask-Babel's get_locale and get_translations find them through its context, its domain and
+    its cache on every call: a page asks a dozen times)."""
+    found = g.get("language")
     if found is None:
-        kept, locale = current_app.extensions["quiz_translations"], get_locale()
-        found = kept.get(locale)
-        if found is None:   # by babel Locale: the catalogues are compiled with the package, never reloaded
-            found = keep(kept, locale, get_translations())
-        g.translations = found
+        locale = choose_locale()
+        name = str(locale)
+        kept = current_app.extensions["quiz_translations"]
+        found = kept.get(name)
+        if found is None:   # the catalogues are compiled with the package, never reloaded
+            found = keep(kept, name, Language(locale, name, name.replace("_", "-"), get_translations()))
+        g.language = found
     return found
+
+
+def request_translations():  # type: ignore[no-untyped-def]
+    return language().translations
 
 
 CSRF_SLOT = "\x00csrf-token\x00"   # where a kept header takes this request's CSRF token (no username holds a NUL)
@@ -115,7 +132,7 @@ def remembered(key: tuple, render) -> Markup:  # type: ignore[no-untyped-def]
     """`render()`, run once per `key`, language and site path and then kept in this process."""
     here = g.get("kept_here")   # a page asks several times: the store, language and path looked up once
     if here is None:
-        here = g.kept_here = (current_app.extensions["quiz_kept"], str(get_locale()), request.script_root)
+        here = g.kept_here = (current_app.extensions["quiz_kept"], language().name, request.script_root)
     store = here[0]
     full = (key, here[1], here[2])
     found = store.get(full)
