@@ -11,8 +11,10 @@ attempts, made through the app itself) calls the WSGI app directly, under
 (a) bare: benchmarks/bare_app.py's "hello" (Flask, no hooks);
 (b) hooks: a "hello" route added to the quiz's app, signed in: every hook, the session, headers;
 (c) question page: GET /attempts/<id>/, the learner's next question;
-(d) answer: POST an answer (302), without its feedback page, answered on the learner's
-    attempts in turn. A feedback page is (c) with the answer shown.
+(d) step: a learner's step, as a browser takes it: POST an answer (with immediate feedback, the
+    reply is its feedback page), answered on the learner's attempts in turn, after another
+    learner of the class has answered the same questions alike (as in a class, the question's
+    rendered parts are then kept; see quiz.views.kept).
 Needs valgrind (apt-get install valgrind). What the counts leave out: gunicorn's HTTP work and
 the kernel's (about 0.2 ms of worker CPU a request under benchmarks/serve.py), and the caches
 that workers sharing a core take from each other.
@@ -35,7 +37,7 @@ for _path in (str(ROOT / "benchmarks"), str(ROOT / "tests"), str(ROOT)):
         sys.path.insert(0, _path)
 
 KINDS = {"bare": "bare hello (bare_app.py)", "hooks": "the quiz's hooks around a hello, signed in",
-         "question": "question page GET /attempts/<id>/", "answer": "answer POST /attempts/<id>/ (302)"}
+         "question": "question page GET /attempts/<id>/", "step": "learner step: POST /attempts/<id>/ + feedback"}
 SETS = 10
 QUESTIONS = 20
 LABELS = ["fact", "commentary", "opinion"]
@@ -43,7 +45,7 @@ LABELS = ["fact", "commentary", "opinion"]
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--requests", type=int, default=200, help="requests counted per kind (answers: at most 200)")
+    parser.add_argument("--requests", type=int, default=200, help="requests counted per kind (steps: at most 200)")
     parser.add_argument("--inside", choices=list(KINDS), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.inside:
@@ -55,7 +57,7 @@ def main() -> None:
     counts = {}
     with tempfile.TemporaryDirectory() as tmp:
         for kind in KINDS:
-            requests = min(args.requests, SETS * QUESTIONS) if kind == "answer" else args.requests
+            requests = min(args.requests, SETS * QUESTIONS) if kind == "step" else args.requests
             out = Path(tmp) / f"{kind}.out"
             done = subprocess.run([valgrind, "--tool=callgrind", "--toggle-collect=functools_reduce",
                                    f"--callgrind-out-file={out}", sys.executable, __file__, "--inside", kind,
@@ -66,7 +68,7 @@ def main() -> None:
             counts[kind] = int(found.group(1)) / requests
             print(f"{KINDS[kind]:48} {counts[kind] / 1e6:7.3f} million instructions a request", flush=True)
     print()
-    for kind in ("hooks", "question", "answer"):
+    for kind in ("hooks", "question", "step"):
         print(f"{KINDS[kind]:48} {counts[kind] / counts['bare']:7.1f}x the bare hello")
 
 
@@ -74,7 +76,8 @@ def measured_loop(kind: str, requests: int) -> None:
     """Inside valgrind: sets up, warms up, then makes `requests` requests inside functools.reduce,
     the one call valgrind counts in."""
     tmp = Path(tempfile.mkdtemp())
-    environ_of, app, attempts, token = learner(tmp)
+    app = quiz_app(tmp)
+    environ_of, attempts, token = learner(app, "bench-learner")
     if kind == "bare":
         import bare_app
         app, environs = bare_app.app, [environ_of("/")] * requests
@@ -83,31 +86,38 @@ def measured_loop(kind: str, requests: int) -> None:
     elif kind == "question":
         environs = [environ_of(attempts[0])] * requests
     else:
-        environs = [environ_of(attempt, {"csrf_token": token, "position": str(n), "label": LABELS[n % 3]})
-                    for attempt in attempts for n in range(QUESTIONS)][:requests]
+        environs = answers(environ_of, attempts, token)[:requests]
 
-    def call(environ: dict) -> str:
-        status = []
-        b"".join(app(dict(environ), lambda s, headers, exc_info=None: status.append(s)))
-        return status[0]
+    def call(environ: dict, environ_of=environ_of) -> str:  # type: ignore[no-untyped-def]
+        """The request's status; a redirect is followed, as a browser would."""
+        reply = []
+        b"".join(app(dict(environ), lambda s, headers, exc_info=None: reply.append((s, dict(headers)))))
+        status, headers = reply[0]
+        return call(environ_of(headers["Location"].split("#")[0]), environ_of) if status.startswith("30") else status
 
-    if kind != "answer":
+    if kind == "step":   # another learner answers alike first
+        other_of, others, other_token = learner(app, "bench-other")
+        for environ in answers(other_of, others, other_token):
+            call(environ, other_of)
+    else:
         for _ in range(300):
             call(environs[0])
-    wanted = "302" if kind == "answer" else "200"
     statuses = functools.reduce(lambda seen, environ: seen | {call(environ)[:3]}, environs, set())
-    if statuses != {wanted}:
-        sys.exit(f"{kind}: statuses {statuses}, expected {wanted}")
+    if statuses != {"200"}:
+        sys.exit(f"{kind}: statuses {statuses}, expected 200")
     shutil.rmtree(tmp, ignore_errors=True)
 
 
-def learner(tmp: Path):  # type: ignore[no-untyped-def]
-    """The quiz's app on a fresh SQLite file with SETS sets assigned to a class, and a learner who
-    joined it and started an attempt at each, through the app's own pages."""
-    from werkzeug.test import EnvironBuilder
+def answers(environ_of, attempts: list[str], token: str) -> list[dict]:  # type: ignore[no-untyped-def]
+    """Every question of every attempt answered in turn (the same label for the same question)."""
+    return [environ_of(attempt, {"csrf_token": token, "position": str(n), "label": LABELS[n % 3]})
+            for attempt in attempts for n in range(QUESTIONS)]
 
+
+def quiz_app(tmp: Path):  # type: ignore[no-untyped-def]
+    """The quiz's app on a fresh SQLite file with SETS sets assigned to a class."""
     import serve
-    from serverkit import CSRF, JOIN_CODE, label_set, release, server_env
+    from serverkit import label_set, release, server_env
 
     database_url = f"sqlite:///{tmp}/bench.db"
     os.environ.update(server_env(database_url))
@@ -122,9 +132,19 @@ def learner(tmp: Path):  # type: ignore[no-untyped-def]
     from quiz import create_app
     app = create_app()
     app.add_url_rule("/bench-hello", "bench_hello", lambda: "hello")   # (b), added before any request
+    return app
+
+
+def learner(app, username: str):  # type: ignore[no-untyped-def]
+    """A learner who joined the class and started an attempt at each set, through the app's own pages."""
+    from werkzeug.test import EnvironBuilder
+
+    from serverkit import CSRF, JOIN_CODE
+
+    slugs = [f"bench-{n:02d}" for n in range(SETS)]
     client = app.test_client()
     token = CSRF.search(client.get("/join").get_data(as_text=True)).group(1)
-    joined = client.post("/join", data={"csrf_token": token, "code": JOIN_CODE, "username": "bench-learner",
+    joined = client.post("/join", data={"csrf_token": token, "code": JOIN_CODE, "username": username,
                                         "password": "bench-password", "confirm": "bench-password"})
     assert joined.status_code == 302, joined.status_code
     attempts = []
@@ -137,7 +157,7 @@ def learner(tmp: Path):  # type: ignore[no-untyped-def]
         return EnvironBuilder(path=path, method="POST" if form else "GET", data=form,
                               headers={"Cookie": f"session={cookie}", "Accept-Language": "en-GB,en;q=0.9"}).get_environ()
 
-    return environ_of, app, attempts, token
+    return environ_of, attempts, token
 
 
 if __name__ == "__main__":

@@ -10,7 +10,9 @@ no headers). 50 signed-in learners (each joined the class with its code and star
 through HTTP) load them in turn:
 (a) bare: GET / of the bare app;
 (b) question page: GET /attempts/<id>/, the learner's next question;
-(c) learner step: POST an answer, then GET the feedback page it redirects to (a step is the pair).
+(c) learner step: POST an answer and see its feedback, as a browser does: the reply is the
+    feedback page (200) with immediate feedback; a redirect to it (302) would be followed, and the
+    step would be the pair.
 As a browser does, each learner keeps the session cookie a reply sets.
 Rounds are interleaved (bare, question, step, bare, ...), each window after its own warm-up, and
 each round's ratio is taken against the same round's bare rate: min, median and max of the rounds.
@@ -70,7 +72,7 @@ TEACHER, TEACHER_PASSWORD = "bench-teacher", "bench-teacher-password"
 QUESTIONS = 20             # `label` questions per set, as real sets
 CLASSES = (30, 300, 3000)  # learners of the report's classes
 KINDS = {"bare": "bare hello GET / (bare_app.py)", "question": "question page GET /attempts/<id>/",
-         "step": "learner step: POST answer + GET feedback"}
+         "step": "learner step: POST answer, see its feedback"}
 
 
 def say(text: str = "") -> None:
@@ -346,7 +348,8 @@ function init(args)
     for _, t in ipairs(l.todo) do by_attempt[string.match(t[1], "/attempts/(%%d+)/")] = m end
   end
 end
--- A step is sequential for each learner: its POST, then the feedback page the reply names.
+-- A step is sequential for each learner: its POST, whose reply is the feedback page (or, from a
+-- server that redirects, names it: then that page is asked for).
 -- A learner with a request in flight is skipped; with as many learners as connections one is free.
 function request()
   if not checked then   -- wrk's first call only checks the script: nothing is sent
@@ -397,7 +400,7 @@ function response(status, headers, body)
       m.busy = false
       if ok then m.feedback = string.gsub(string.gsub(location, "^https?://[^/]+", ""), "#.*$", "") end
     end
-  else                        -- a feedback page
+  else                        -- a feedback page: the POST's reply, or the page it redirected to
     local m = by_attempt[string.match(body, "/attempts/(%%d+)/") or ""]
     ok = status == 200 and m ~= nil and string.find(body, 'id="feedback"', 1, true) ~= nil
     keep_cookie(m, headers)
@@ -564,10 +567,15 @@ async def drive(config: dict[str, Any]) -> dict[str, Any]:
                     return
                 path, position = todo.pop(0)
                 form = b"position=%d&label=%s&csrf_token=%s" % (position, right_label_of(position).encode(), token)
-                status, head, _body = await timed(
+                status, head, body = await timed(
                     b"POST %s HTTP/1.1\r\n%sContent-Type: application/x-www-form-urlencoded\r\nContent-Length: %d"
                     b"\r\n\r\n%s" % (path.encode(), common, len(form), form))
                 keep_cookie(head)
+                if status == 200:   # the reply is the feedback page
+                    ok = b'id="feedback"' in body
+                    counts["steps"] += ok
+                    counts["good" if ok else "bad"] += 1
+                    continue
                 found = LOCATION.search(head)
                 ok = status == 302 and found is not None and found.group(2) is not None
                 counts["good" if ok else "bad"] += 1
@@ -663,7 +671,7 @@ def serving(args: argparse.Namespace, kind: str, database_url: str, tmp: Path) -
     say(f"    load generator: {client}, on CPU {sorted(client_cpus)}; {args.rounds} rounds of bare, question, step "
         f"in turn, each {args.seconds:g} s after a {args.warmup:g} s warm-up")
     say(f"    each learner answers the next unanswered of {set_count} attempts x {QUESTIONS} `label` questions; "
-        "a step is its POST (302 to #feedback) and then that feedback page (200, with the feedback)")
+        "a step is its POST, whose reply is the feedback page (200; a 302 to it would be followed)")
     say()
     header = (f"    {'':<44} {'per s (rounds)':>26} {'p50 ms':>7} {'p95 ms':>7} {'done':>6} {'bad':>4} "
               f"{'worker CPU ms':>13}")

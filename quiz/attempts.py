@@ -16,9 +16,10 @@ from __future__ import annotations
 import json
 import random
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from functools import cache
+from operator import itemgetter
 from typing import Any, Callable, Iterable, NamedTuple, Optional
 from weakref import WeakKeyDictionary
 
@@ -30,7 +31,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 
 from . import models, report_counts
-from .db import ConnectionLost, Prepared, direct_write, inserted, writing
+from .db import ConnectionLost, Prepared, direct_write, inserted, json_rows, writing
 from .scoring import score
 from .sets.loader import LETTERS
 from .sets.model import STANDARD_LABELS, Label, Question, guess_score, question_from_parts
@@ -489,50 +490,57 @@ class AttemptState:
         return AttemptProgress([i.id for i in self.items], [i.answered for i in self.items])
 
 
-def attempt_state(session: Session, attempt_id: int, position: Optional[int] = None,
-                  session_key: Optional[str] = None) -> Optional[AttemptState]:
-    """The attempt, its owner and its items with their answers, in one query; with `position`,
-    only that item (none if the attempt has no such position). None if there is no attempt.
+def attempt_state(session: Session, attempt_id: int, session_key: Optional[str] = None) -> Optional[AttemptState]:
+    """The attempt, its owner and its items with their answers, in one query of one row (the
+    items come as one JSON value: quiz.db.json_rows). None if there is no attempt.
 
     With the session key a signed-in request holds, the same query also reads the owner's
     account if that key is the owner's current one (`AttemptState.owner`): the check that signs
     the person in, made with the attempt instead of in a query of its own.
     """
-    parameters = {"attempt_id": attempt_id, "session_key": session_key}
-    if position is not None:
-        parameters["position"] = position
-    rows = attempt_state_query(position is not None).rows(session, parameters)
+    rows = attempt_state_query().rows(session, {"attempt_id": attempt_id, "session_key": session_key})
     if not rows:
         return None
-    first = rows[0]
-    items = [ItemState._make(row[6:15]) for row in rows if row[6] is not None]
-    owner = tuple(first[16:21]) if first[16] is not None else None
-    return AttemptState(first[0], first[1], first[2], first[3], first[4], first[5], first[15], items,
-                        owner)  # type: ignore[arg-type]
+    row = rows[0]
+    items = sorted((ItemState(item_id, position, version_id, order_json, set_id, digest, bool(answered),
+                              response_json, points)
+                    for item_id, position, version_id, order_json, set_id, digest, answered, response_json, points
+                    in row[12] or ()), key=itemgetter(1))
+    owner = tuple(row[7:12]) if row[7] is not None else None
+    return AttemptState(*row[:7], items, owner)  # type: ignore[arg-type]
+
+
+def answered(state: AttemptState, position: int, question: Question, response: Any) -> AttemptState:
+    """The attempt as it stands once the item at `position` has the answer just stored: what its
+    feedback page shows, without reading it back."""
+    items = list(state.items)
+    items[position] = items[position]._replace(answered=True, response_json=json.dumps(response),
+                                               points=score(question, response))
+    return replace(state, items=items)
 
 
 @cache
-def attempt_state_query(one_item: bool) -> Prepared:
+def attempt_state_query() -> Prepared:
     """Built once, and run as a `Prepared` statement: it runs on every question page and answer."""
-    item_on = models.AttemptItem.attempt_id == models.Attempt.id
     owner = models.User
-    if one_item:
-        item_on = and_(item_on, models.AttemptItem.position == bindparam("position"))
-    return Prepared(select(models.Attempt.id, models.Attempt.set_id, models.Attempt.user_id, models.Attempt.practice_token,
-                   models.Attempt.finished_at, models.Attempt.feedback,
-                   models.AttemptItem.id, models.AttemptItem.position, models.AttemptItem.version_id,
-                   cast(models.AttemptItem.option_order, Text), models.QuestionSet.id, models.QuestionSet.digest,
-                   models.Answer.id.is_not(None), cast(models.Answer.response, Text), models.Answer.points,
-                   models.Attempt.kind,
-                   owner.id, owner.username, owner.role, owner.timezone, owner.session_key)
-            .select_from(models.Attempt)
-            .outerjoin(owner, and_(owner.id == models.Attempt.user_id, owner.session_key == bindparam("session_key")))
-            .outerjoin(models.AttemptItem, item_on)
-            .outerjoin(models.QuestionVersion, models.QuestionVersion.id == models.AttemptItem.version_id)
-            .outerjoin(models.Question, models.Question.id == models.QuestionVersion.question_id)
-            .outerjoin(models.QuestionSet, models.QuestionSet.id == models.Question.set_id)
-            .outerjoin(models.Answer, models.Answer.item_id == models.AttemptItem.id)
-            .where(models.Attempt.id == bindparam("attempt_id")).order_by(models.AttemptItem.position))
+    items = (select(json_rows(models.AttemptItem.id, models.AttemptItem.position, models.AttemptItem.version_id,
+                              cast(models.AttemptItem.option_order, Text), models.QuestionSet.id,
+                              models.QuestionSet.digest, models.Answer.id.is_not(None),
+                              cast(models.Answer.response, Text), models.Answer.points))
+             .select_from(models.AttemptItem)
+             .join(models.QuestionVersion, models.QuestionVersion.id == models.AttemptItem.version_id)
+             .join(models.Question, models.Question.id == models.QuestionVersion.question_id)
+             .join(models.QuestionSet, models.QuestionSet.id == models.Question.set_id)
+             .outerjoin(models.Answer, models.Answer.item_id == models.AttemptItem.id)
+             .where(models.AttemptItem.attempt_id == models.Attempt.id).scalar_subquery())
+    return Prepared(select(models.Attempt.id, models.Attempt.set_id, models.Attempt.user_id,
+                           models.Attempt.practice_token, models.Attempt.finished_at, models.Attempt.feedback,
+                           models.Attempt.kind,
+                           owner.id, owner.username, owner.role, owner.timezone, owner.session_key, items)
+                    .select_from(models.Attempt)
+                    .outerjoin(owner, and_(owner.id == models.Attempt.user_id,
+                                           owner.session_key == bindparam("session_key")))
+                    .where(models.Attempt.id == bindparam("attempt_id")))
 
 
 # Question versions never change what they ask; their feedback, and their set's title, labels

@@ -95,7 +95,10 @@ class Browser:
         return self.post(f"/sets/{slug}/start", {}).headers["Location"].split("?")[0]
 
     def answer(self, url: str, position: int, fields: dict) -> None:
-        self.post(url, dict(fields, position=str(position)))
+        """Immediate feedback comes as the reply (200); an answer saved for later redirects."""
+        response = self.client.post(url, data=dict(fields, position=str(position), csrf_token=self.token))
+        assert response.status_code == 302 or (response.status_code == 200 and 'id="feedback"' in response.get_data(
+            as_text=True)), (url, response.status_code)
 
 
 def attempt_id(url: str) -> int:

@@ -115,11 +115,11 @@ def start(slug: str):  # type: ignore[no-untyped-def]
     return redirect(url_for("learn.take", attempt_id=attempt.id, q=0))
 
 
-def own_attempt_state_or_404(attempt_id: int, position: Optional[int] = None) -> service.AttemptState:
+def own_attempt_state_or_404(attempt_id: int) -> service.AttemptState:
     """The attempt as its question pages need it, if it is this person's, in one query: the
     session's account is checked against the attempt's owner in that query, so a learner's own
     attempt signs them in without a query of its own (anyone else is signed in as usual)."""
-    state = service.attempt_state(db.session, attempt_id, position, plausible_session_key(session.get("_user_id")))
+    state = service.attempt_state(db.session, attempt_id, plausible_session_key(session.get("_user_id")))
     if state is not None and state.owner is not None:
         signed_in_as(SignedIn(*state.owner))
     if state is None or not service.owns(state, signed_in_user(), practice_token()):
@@ -168,20 +168,22 @@ def take(attempt_id: int):  # type: ignore[no-untyped-def]
 
 
 def answer(attempt_id: int):  # type: ignore[no-untyped-def]
-    """Stores one answer: the attempt, its owner and the item read in one query, then the answer
-    and its label choices written in one short transaction sent straight to the driver
-    (attempts.answer_now: the write lock is held for the two INSERTs only); nothing is read
-    again after the commit."""
+    """Stores one answer and, with immediate feedback, answers with the feedback page itself: the
+    attempt, its owner and its items read in one query, then the answer and its label choices
+    written in one short transaction sent straight to the driver (attempts.answer_now: the write
+    lock is held for the two INSERTs only); nothing is read again after the commit. The page
+    names its own address (?q=N), which quiz.js puts in the address bar, so a refresh asks for
+    that page, not the POST again (without JavaScript, a resent POST keeps the first answer)."""
     position = request.form.get("position", "")
     with reading():
-        attempt = own_attempt_state_or_404(attempt_id, int(position) if is_number(position) else -1)
+        attempt = own_attempt_state_or_404(attempt_id)
         if attempt.finished_at is not None:
             return redirect(url_for("learn.review", attempt_id=attempt.id))
         if attempt.kind == "live":
             return redirect(live_url(attempt))
-        if not attempt.items:
+        if not is_number(position) or int(position) >= len(attempt.items):
             abort(400)
-        item = attempt.items[0]
+        item = attempt.items[int(position)]
         if item.answered:
             flash(_("You had already answered this question; your first answer is kept."), "info")
             return redirect(url_for("learn.take", attempt_id=attempt.id, q=item.position))
@@ -190,11 +192,13 @@ def answer(attempt_id: int):  # type: ignore[no-untyped-def]
         try:
             response = read_response(request.form, question, list(qset.labels))
         except AnswerProblem as problem:
-            return render_question(own_attempt_state_or_404(attempt_id), item.position, problem=str(problem),
-                                   status=422)
+            return render_question(attempt, item.position, problem=str(problem), status=422)
     stored = service.answer_now(db.session, attempt.id, item.id, question, response)
     if not stored:   # a second click, another tab, or the attempt finished meanwhile
         flash(_("You had already answered this question; your first answer is kept."), "info")
+    elif attempt.feedback == "immediate":
+        page, status = render_question(service.answered(attempt, item.position, question, response), item.position)
+        return page, status, {"Cache-Control": "no-store"}
     if attempt.feedback == "immediate":
         return redirect(url_for("learn.take", attempt_id=attempt.id, q=item.position, _anchor="feedback"))
     flash(_("Your answer to question %(n)s is saved.", n=item.position + 1), "saved")
