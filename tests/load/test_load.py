@@ -42,7 +42,7 @@ def retrying(action, attempts: int = 200):  # type: ignore[no-untyped-def]
 
 
 def take_quiz(base: str, index: int, acknowledged: dict, lock: threading.Lock) -> Learner:
-    """One learner's whole visit; records every answer the server acknowledged (302)."""
+    """One learner's whole visit; records every answer the server acknowledged (its feedback page)."""
     learner = Learner(base)
     name = f"learner{index:04d}"
     joined = retrying(lambda: learner.join(JOIN_CODE, name))
@@ -58,7 +58,7 @@ def take_quiz(base: str, index: int, acknowledged: dict, lock: threading.Lock) -
             retrying(lambda: learner.get(attempt))
         label = chosen_label(index, position)
         reply = retrying(lambda: learner.answer(attempt, position, label))
-        if reply.status == 302:
+        if reply.status == 200 and 'id="feedback"' in reply.body:
             with lock:
                 acknowledged[(name, position)] = label
         if index % 10 == 7:  # a double submission of the same answer
