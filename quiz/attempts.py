@@ -453,7 +453,7 @@ class ItemState(NamedTuple):
     order_json: Optional[str]
     set_id: int
     digest: str
-    answered: bool
+    answered: bool   # or 1 and 0, as SQLite's JSON gives it
     response_json: Optional[str]
     points: Optional[float]
 
@@ -502,10 +502,7 @@ def attempt_state(session: Session, attempt_id: int, session_key: Optional[str] 
     if not rows:
         return None
     row = rows[0]
-    items = sorted((ItemState(item_id, position, version_id, order_json, set_id, digest, bool(answered),
-                              response_json, points)
-                    for item_id, position, version_id, order_json, set_id, digest, answered, response_json, points
-                    in row[12] or ()), key=itemgetter(1))
+    items = list(map(ItemState._make, sorted(row[12] or (), key=itemgetter(1))))   # by position
     owner = tuple(row[7:12]) if row[7] is not None else None
     return AttemptState(*row[:7], items, owner)  # type: ignore[arg-type]
 

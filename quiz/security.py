@@ -81,11 +81,8 @@ CSRF_KEPT_MOST = 4096   # verified tokens kept per process: a bound, not a polic
 
 
 def submitted_csrf_token() -> str:
-    """The token a request sends, where Flask-WTF looks: the form field, then its headers."""
-    token = request.form.get("csrf_token")
-    if not token:
-        token = next((request.headers[name] for name in current_app.config["WTF_CSRF_HEADERS"]
-                      if request.headers.get(name)), "")
+    """The token a request sends, found where Flask-WTF's own check finds it."""
+    token = csrf._get_csrf_token()   # noqa: SLF001 - the form field (prefixed too), then the headers
     return token if isinstance(token, str) else ""
 
 
@@ -113,10 +110,13 @@ def remember_csrf_token() -> None:
     """After Flask-WTF's check passed: the token, the session token it matched and when it was
     signed (the middle part of an itsdangerous timed token)."""
     token = submitted_csrf_token()
+    parts = token.rsplit(".", 2)   # payload, time, signature
+    if len(parts) != 3:   # not what Flask-WTF signs (it has passed, so this is never expected)
+        return
     kept = current_app.extensions["quiz_csrf_verified"]
     if len(kept) >= CSRF_KEPT_MOST:
         kept.clear()
-    kept[token] = (session["csrf_token"], bytes_to_int(base64_decode(token.rsplit(".", 2)[1])))
+    kept[token] = (session["csrf_token"], bytes_to_int(base64_decode(parts[1])))
 
 
 def init_app(app: Flask) -> None:

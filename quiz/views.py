@@ -142,13 +142,17 @@ def remembered(key: tuple, render) -> Markup:  # type: ignore[no-untyped-def]
 def chrome(name: str) -> Markup:
     """A part of every page's frame (`templates/chrome/`: the head's links, the site header),
     kept per account, since it is the same on every page they see; the sign-out form's CSRF
-    token is put in on each request (Markup.replace escapes it)."""
-    user = current_user._get_current_object()  # type: ignore[attr-defined]
-    who = (user.role, user.username) if user.is_authenticated else None
+    token is put in on each request (Markup.replace escapes it). The head's links are the same
+    for everyone (SHARED_CHROME): kept once, without asking who is signed in."""
+    who = None
+    if name not in SHARED_CHROME:
+        user = current_user._get_current_object()  # type: ignore[attr-defined]
+        who = (user.role, user.username) if user.is_authenticated else None
     html = remembered(("chrome", name, who), lambda: chrome_markup(name))
     return html.replace(CSRF_SLOT, csrf_token()) if CSRF_SLOT in html else html
 
 
+SHARED_CHROME = {"head"}   # parts of templates/chrome/ that name no one (no user, no form)
 CSRF_RESIGN_AFTER = 60   # seconds
 
 
@@ -183,7 +187,11 @@ def kept(key: tuple, render, *args, **kwargs) -> Markup:  # type: ignore[no-unty
     inputs, its feedback), which every learner of a class is shown alike: `key` must name all of
     it (a set's digest changes with every re-import). Never for anything personal or secret.
     """
-    return remembered(("fragment", frozen(key)), lambda: render(*args, **kwargs))
+    try:
+        hash(key)   # most keys are (a label question's answer is a word)
+    except TypeError:
+        key = frozen(key)
+    return remembered(("fragment", key), lambda: render(*args, **kwargs))
 
 
 def macros(name: str):  # type: ignore[no-untyped-def]

@@ -15,7 +15,6 @@ import subprocess
 import sys
 import time
 from datetime import timedelta
-import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -125,10 +124,9 @@ def take_a_practice_question(url: str) -> None:
     question = learner.get(attempt)
     assert question.status == 200 and "Question 1 of" in question.body
     sent = learner.request(attempt, {**fill_question(question.body), "csrf_token": learner.token})
-    assert sent.status in (302, 303), sent.body[:500]
-    shown = urllib.parse.urlsplit(sent.location)
-    feedback = learner.get(shown.path + (f"?{shown.query}" if shown.query else ""))
-    assert feedback.status == 200 and 'id="feedback"' in feedback.body, sent.location
+    assert sent.status == 200 and 'id="feedback"' in sent.body, sent.body[:500]   # the reply is the feedback
+    again = learner.get(attempt + "?q=0")   # as a refresh asks for it (quiz.js names this address)
+    assert again.status == 200 and 'id="feedback"' in again.body
 
 
 def serve_and_use(command: list[str], cwd: Path, env: dict[str, str], port: int, timeout: float = 90) -> str:
@@ -284,7 +282,7 @@ def test_every_command_as_an_administrator_types_it(tmp_path: Path) -> None:
     attempt = started.headers["Location"]
     page = learner.get(attempt).get_data(as_text=True)
     answered = post_form(learner, attempt, fill_question(page))
-    assert answered.status_code in (302, 303)
+    assert answered.status_code == 200 and 'id="feedback"' in answered.get_data(as_text=True)
     with app.app_context():
         db.engine.dispose()
 
