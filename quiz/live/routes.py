@@ -101,19 +101,21 @@ def start_form(classroom: models.Classroom) -> StartForm:
     return form
 
 
-@bp.app_context_processor
-def live_helpers():  # type: ignore[no-untyped-def]
-    """For the small includes on / and on the class page (templates/live/_now.html, _start.html)."""
-    def live_now() -> list[models.LiveSession]:
-        if not current_user.is_authenticated or current_user.is_instructor:
-            return []
-        return service.sessions_now(db.session, current_user.id)
+# For the small includes on / and on the class page (templates/live/_now.html, _start.html):
+# template globals, which cost a page nothing until it calls them (a context processor runs on
+# every render).
 
-    def live_start(classroom: models.Classroom) -> tuple[StartForm, Optional[models.LiveSession]]:
-        running = service.running_session(db.session, classroom.id)
-        return start_form(classroom), (running if running is not None and not service.is_stale(running) else None)
+@bp.app_template_global()
+def live_now() -> list[models.LiveSession]:
+    if not current_user.is_authenticated or current_user.is_instructor:
+        return []
+    return service.sessions_now(db.session, current_user.id)
 
-    return {"live_now": live_now, "live_start": live_start}
+
+@bp.app_template_global()
+def live_start(classroom: models.Classroom) -> tuple[StartForm, Optional[models.LiveSession]]:
+    running = service.running_session(db.session, classroom.id)
+    return start_form(classroom), (running if running is not None and not service.is_stale(running) else None)
 
 
 @bp.post("/teach/classes/<int:class_id>/live/")

@@ -110,9 +110,8 @@ def to_utc(local: Optional[datetime]) -> Optional[datetime]:
     return local.replace(tzinfo=display_zone()).astimezone(timezone.utc)
 
 
-@bp.app_context_processor
-def teaching_helpers():  # type: ignore[no-untyped-def]
-    return {"names_hidden": names_hidden, "display_code": display_code}
+bp.add_app_template_global(names_hidden)   # globals, not a context processor: see quiz.live.routes
+bp.add_app_template_global(display_code)
 
 
 @bp.post("/hide-names")
