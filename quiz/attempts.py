@@ -25,7 +25,7 @@ from weakref import WeakKeyDictionary
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Text, and_, bindparam, cast, delete, func, select, update
+from sqlalchemy import Text, and_, bindparam, case, cast, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
@@ -502,7 +502,14 @@ def attempt_state(session: Session, attempt_id: int, session_key: Optional[str] 
     if not rows:
         return None
     row = rows[0]
-    items = list(map(ItemState._make, sorted(row[12] or (), key=itemgetter(1))))   # by position
+    if row[1] is not None:   # an attempt at a set: every item's version is one of the set's
+        def set_of(_version_id: int, shown: tuple = (row[1], row[12])) -> tuple:  # type: ignore[type-arg]
+            return shown
+    else:   # practising mistakes: items from several sets
+        set_of = {version_id: (set_id, digest) for version_id, set_id, digest in row[14] or ()}.__getitem__
+    items = [ItemState(item_id, position, version_id, order_json, *set_of(version_id), answered, response_json, points)
+             for item_id, position, version_id, order_json, answered, response_json, points
+             in sorted(row[13] or (), key=itemgetter(1))]   # by position
     owner = tuple(row[7:12]) if row[7] is not None else None
     return AttemptState(*row[:7], items, owner)  # type: ignore[arg-type]
 
@@ -518,25 +525,33 @@ def answered(state: AttemptState, position: int, question: Question, response: A
 
 @cache
 def attempt_state_query() -> Prepared:
-    """Built once, and run as a `Prepared` statement: it runs on every question page and answer."""
-    owner = models.User
-    items = (select(json_rows(models.AttemptItem.id, models.AttemptItem.position, models.AttemptItem.version_id,
-                              cast(models.AttemptItem.option_order, Text), models.QuestionSet.id,
-                              models.QuestionSet.digest, models.Answer.id.is_not(None),
-                              cast(models.Answer.response, Text), models.Answer.points))
-             .select_from(models.AttemptItem)
-             .join(models.QuestionVersion, models.QuestionVersion.id == models.AttemptItem.version_id)
-             .join(models.Question, models.Question.id == models.QuestionVersion.question_id)
-             .join(models.QuestionSet, models.QuestionSet.id == models.Question.set_id)
-             .outerjoin(models.Answer, models.Answer.item_id == models.AttemptItem.id)
-             .where(models.AttemptItem.attempt_id == models.Attempt.id).scalar_subquery())
+    """Built once, and run as a `Prepared` statement: it runs on every question page and answer.
+
+    An attempt at a set takes the set's id and digest from the attempt (its items' versions are
+    the set's); only an attempt at a learner's mistakes, whose items come from several sets,
+    reads each item's set through its version and question. Those three joins were two thirds
+    of PostgreSQL's work on the query."""
+    owner, item, answer = models.User, models.AttemptItem, models.Answer
+    items = (select(json_rows(item.id, item.position, item.version_id, cast(item.option_order, Text),
+                              answer.id.is_not(None), cast(answer.response, Text), answer.points))
+             .select_from(item).outerjoin(answer, answer.item_id == item.id)
+             .where(item.attempt_id == models.Attempt.id).scalar_subquery())
+    item_sets = (select(json_rows(item.version_id, models.QuestionSet.id, models.QuestionSet.digest))
+                 .select_from(item)
+                 .join(models.QuestionVersion, models.QuestionVersion.id == item.version_id)
+                 .join(models.Question, models.Question.id == models.QuestionVersion.question_id)
+                 .join(models.QuestionSet, models.QuestionSet.id == models.Question.set_id)
+                 .where(item.attempt_id == models.Attempt.id).scalar_subquery())
     return Prepared(select(models.Attempt.id, models.Attempt.set_id, models.Attempt.user_id,
                            models.Attempt.practice_token, models.Attempt.finished_at, models.Attempt.feedback,
                            models.Attempt.kind,
-                           owner.id, owner.username, owner.role, owner.timezone, owner.session_key, items)
+                           owner.id, owner.username, owner.role, owner.timezone, owner.session_key,
+                           models.QuestionSet.digest, items,
+                           case((models.Attempt.set_id.is_(None), item_sets), else_=None))
                     .select_from(models.Attempt)
                     .outerjoin(owner, and_(owner.id == models.Attempt.user_id,
                                            owner.session_key == bindparam("session_key")))
+                    .outerjoin(models.QuestionSet, models.QuestionSet.id == models.Attempt.set_id)
                     .where(models.Attempt.id == bindparam("attempt_id")))
 
 

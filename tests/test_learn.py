@@ -313,6 +313,12 @@ def test_progress_lists_attempts_and_practises_mistakes(app, sample_set, make_cl
     practice = post_form(client, "/progress", {}, action="/progress/mistakes")
     mistakes = practice.headers["Location"]
     assert "Question 1 of 3" in client.get(mistakes).get_data(as_text=True)  # met, staged, passage
+    with app.app_context():   # a mistakes attempt has no set: each item's set is read with it
+        from quiz.attempts import attempt_state
+
+        state = attempt_state(db.session, int(mistakes.split("?")[0].strip("/").split("/")[-1]))
+        qset = db.session.scalar(select(models.QuestionSet).where(models.QuestionSet.slug == "sample"))
+        assert state.set_id is None and {(i.set_id, i.digest) for i in state.items} == {(qset.id, qset.digest)}
 
 
 def test_progress_says_what_is_true_now_once_every_mistake_is_practised(app, sample_set, make_class):

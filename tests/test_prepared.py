@@ -41,8 +41,9 @@ def test_prepared_rows_are_what_sqlalchemy_gives(app, make_class, sample_set):
         assert [type(value) for value in got[0]] == [type(value) for value in expected[0]]
         first = got[0]
         assert first[4] is not None and first[8] == "amira"   # finished; the owner, signed in
-        items = sorted(first[12], key=lambda item: item[1])   # the items, as one JSON value
-        assert len(items) == 4 and items[0][6] and items[0][8] == 1.0 and not items[1][6]   # answered, points
+        assert first[12] and first[14] is None   # the set's digest; item sets only for a mistakes attempt
+        items = sorted(first[13], key=lambda item: item[1])   # the items, as one JSON value
+        assert len(items) == 4 and items[0][4] and items[0][6] == 1.0 and not items[1][4]   # answered, points
         state = attempts.attempt_state(db.session, attempt_id, key)
         assert [item.position for item in state.items] == [0, 1, 2, 3]
         assert state.items[0].answer == attempts.GivenAnswer("fact", 1.0) and state.items[1].answer is None
