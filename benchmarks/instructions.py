@@ -39,6 +39,7 @@ for _path in (str(ROOT / "benchmarks"), str(ROOT / "tests"), str(ROOT)):
 KINDS = {"bare": "bare hello (bare_app.py)", "hooks": "the quiz's hooks around a hello, signed in",
          "question": "question page GET /attempts/<id>/", "step": "learner step: POST /attempts/<id>/ + feedback"}
 SETS = 10
+SLUGS = [f"bench-{n:02d}" for n in range(SETS)]
 QUESTIONS = 20
 LABELS = ["fact", "commentary", "opinion"]
 
@@ -123,11 +124,10 @@ def quiz_app(tmp: Path):  # type: ignore[no-untyped-def]
     os.environ.update(server_env(database_url))
     folder = tmp / "sets"
     folder.mkdir()
-    slugs = [f"bench-{n:02d}" for n in range(SETS)]
-    for slug in slugs:
+    for slug in SLUGS:
         (folder / f"{slug}.yaml").write_text(label_set(QUESTIONS, slug), encoding="utf-8")
     release(database_url, folder, tmp)
-    serve.make_class(database_url, slugs)
+    serve.make_class(database_url, SLUGS)
 
     from quiz import create_app
     app = create_app()
@@ -141,14 +141,13 @@ def learner(app, username: str):  # type: ignore[no-untyped-def]
 
     from serverkit import CSRF, JOIN_CODE
 
-    slugs = [f"bench-{n:02d}" for n in range(SETS)]
     client = app.test_client()
     token = CSRF.search(client.get("/join").get_data(as_text=True)).group(1)
     joined = client.post("/join", data={"csrf_token": token, "code": JOIN_CODE, "username": username,
                                         "password": "bench-password", "confirm": "bench-password"})
     assert joined.status_code == 302, joined.status_code
     attempts = []
-    for slug in slugs:
+    for slug in SLUGS:
         token = CSRF.search(client.get(f"/sets/{slug}/").get_data(as_text=True)).group(1)
         attempts.append(client.post(f"/sets/{slug}/start", data={"csrf_token": token}).location.split("?")[0])
     cookie = client.get_cookie("session").value

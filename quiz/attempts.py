@@ -502,12 +502,12 @@ def attempt_state(session: Session, attempt_id: int, session_key: Optional[str] 
     if not rows:
         return None
     row = rows[0]
-    if row[1] is not None:   # an attempt at a set: every item's version is one of the set's
-        def set_of(_version_id: int, shown: tuple = (row[1], row[12])) -> tuple:  # type: ignore[type-arg]
-            return shown
-    else:   # practising mistakes: items from several sets
-        set_of = {version_id: (set_id, digest) for version_id, set_id, digest in row[14] or ()}.__getitem__
-    items = [ItemState(item_id, position, version_id, order_json, *set_of(version_id), answered, response_json, points)
+    # an attempt at a set: every item's version is one of the set's; practising mistakes: items
+    # from several sets, each read with its version
+    one_set = (row[1], row[12]) if row[1] is not None else None
+    sets = {version_id: (set_id, digest) for version_id, set_id, digest in row[14] or ()}
+    items = [ItemState(item_id, position, version_id, order_json, *(one_set or sets[version_id]), answered,
+                       response_json, points)
              for item_id, position, version_id, order_json, answered, response_json, points
              in sorted(row[13] or (), key=itemgetter(1))]   # by position
     owner = tuple(row[7:12]) if row[7] is not None else None
