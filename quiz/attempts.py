@@ -25,13 +25,13 @@ from weakref import WeakKeyDictionary
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Text, and_, bindparam, case, cast, delete, func, select, update
+from sqlalchemy import JSON, Text, and_, bindparam, cast, column, delete, func, select, true, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 
 from . import models, report_counts
-from .db import ConnectionLost, Prepared, direct_write, inserted, json_rows, writing
+from .db import ConnectionLost, Prepared, direct_write, engine_of, inserted, json_rows, writing
 from .scoring import score
 from .sets.loader import LETTERS
 from .sets.model import STANDARD_LABELS, Label, Question, guess_score, question_from_parts
@@ -41,6 +41,7 @@ PRACTICE_DAYS = 7
 MISTAKES_LIMIT = 20
 ANSWERS = models.Answer.__table__
 LABEL_CHOICES = models.LabelChoice.__table__
+CHOICE_COLUMNS = ("part", "expected", "chosen", "right")
 
 
 # -- who may see what --------------------------------------------------------------------------
@@ -257,7 +258,11 @@ def answer_now(session: Session, attempt_id: int, item_id: int, question: Questi
 
 
 def answer_directly(session: Session, attempt_id: int, item_id: int, question: Question, response: Any) -> bool:
-    store_answer, store_choices = answer_inserts_prepared(session.get_bind().dialect.name)
+    dialect = engine_of(session).dialect.name
+    if dialect == "postgresql":   # one statement, its own transaction: one round trip
+        row = {**answer_row(attempt_id, item_id, question, response), "choices": label_choices(question, response)}
+        return bool(answer_with_choices().write(session, row))
+    store_answer, store_choices = answer_inserts_prepared(dialect)
     with direct_write(session) as run:
         return stored_with_choices(lambda row: next((found[0] for found in run(store_answer, row)), None),
                                    lambda rows: run(store_choices, rows),
@@ -304,8 +309,22 @@ def answer_inserts(dialect: str):  # type: ignore[no-untyped-def]
 def answer_inserts_prepared(dialect: str) -> tuple[Prepared, Prepared]:
     """The same two INSERTs as `Prepared` statements, for `answer_now`."""
     store_answer, store_choices = answer_inserts(dialect)
-    return Prepared(store_answer), Prepared(store_choices, column_keys=["answer_id", "part", "expected", "chosen",
-                                                                          "right"])
+    return Prepared(store_answer), Prepared(store_choices, column_keys=["answer_id", *CHOICE_COLUMNS])
+
+
+@cache
+def answer_with_choices() -> Prepared:
+    """PostgreSQL: `answer_inserts` as one statement, the label choices (a JSON array of
+    `label_choices` rows, given as "choices") inserted in a CTE from the answer's RETURNING, so
+    they go in only with it. Gives the answer's id, or no row if nothing was stored. SQLite has
+    no INSERT inside a WITH."""
+    answer = answer_inserts("postgresql")[0].cte("answer")
+    given = func.json_to_recordset(bindparam("choices", type_=JSON)).table_valued(
+        *[column(name, LABEL_CHOICES.c[name].type) for name in CHOICE_COLUMNS]).render_derived(with_types=True)
+    choices = pg_insert(LABEL_CHOICES).from_select(
+        ["answer_id", *CHOICE_COLUMNS],
+        select(answer.c.id, *[given.c[name] for name in CHOICE_COLUMNS]).select_from(answer.join(given, true())))
+    return Prepared(select(answer.c.id).add_cte(choices.cte("choices")))
 
 
 def describe_response(question: Question, response: Any) -> str:
@@ -503,9 +522,10 @@ def attempt_state(session: Session, attempt_id: int, session_key: Optional[str] 
         return None
     row = rows[0]
     # an attempt at a set: every item's version is one of the set's; practising mistakes: items
-    # from several sets, each read with its version
+    # from several sets, each one's read in a second query
     one_set = (row[1], row[12]) if row[1] is not None else None
-    sets = {version_id: (set_id, digest) for version_id, set_id, digest in row[14] or ()}
+    sets = {} if one_set else {version_id: (set_id, digest) for version_id, set_id, digest
+                               in item_sets_query().rows(session, {"attempt_id": attempt_id})}
     items = [ItemState(item_id, position, version_id, order_json, *(one_set or sets[version_id]), answered,
                        response_json, points)
              for item_id, position, version_id, order_json, answered, response_json, points
@@ -528,31 +548,36 @@ def attempt_state_query() -> Prepared:
     """Built once, and run as a `Prepared` statement: it runs on every question page and answer.
 
     An attempt at a set takes the set's id and digest from the attempt (its items' versions are
-    the set's); only an attempt at a learner's mistakes, whose items come from several sets,
-    reads each item's set through its version and question. Those three joins were two thirds
-    of PostgreSQL's work on the query."""
+    the set's). An attempt at a learner's mistakes, whose items come from several sets, reads
+    each item's set in `item_sets_query`: three joins, which were two thirds of PostgreSQL's work
+    on this query when it held them, and a sixth even as a CASE never taken (its plan is set up
+    on every run)."""
     owner, item, answer = models.User, models.AttemptItem, models.Answer
     items = (select(json_rows(item.id, item.position, item.version_id, cast(item.option_order, Text),
                               answer.id.is_not(None), cast(answer.response, Text), answer.points))
              .select_from(item).outerjoin(answer, answer.item_id == item.id)
              .where(item.attempt_id == models.Attempt.id).scalar_subquery())
-    item_sets = (select(json_rows(item.version_id, models.QuestionSet.id, models.QuestionSet.digest))
-                 .select_from(item)
-                 .join(models.QuestionVersion, models.QuestionVersion.id == item.version_id)
-                 .join(models.Question, models.Question.id == models.QuestionVersion.question_id)
-                 .join(models.QuestionSet, models.QuestionSet.id == models.Question.set_id)
-                 .where(item.attempt_id == models.Attempt.id).scalar_subquery())
     return Prepared(select(models.Attempt.id, models.Attempt.set_id, models.Attempt.user_id,
                            models.Attempt.practice_token, models.Attempt.finished_at, models.Attempt.feedback,
                            models.Attempt.kind,
                            owner.id, owner.username, owner.role, owner.timezone, owner.session_key,
-                           models.QuestionSet.digest, items,
-                           case((models.Attempt.set_id.is_(None), item_sets), else_=None))
+                           models.QuestionSet.digest, items)
                     .select_from(models.Attempt)
                     .outerjoin(owner, and_(owner.id == models.Attempt.user_id,
                                            owner.session_key == bindparam("session_key")))
                     .outerjoin(models.QuestionSet, models.QuestionSet.id == models.Attempt.set_id)
                     .where(models.Attempt.id == bindparam("attempt_id")))
+
+
+@cache
+def item_sets_query() -> Prepared:
+    """(version id, set id, set digest) of each item of an attempt at a learner's mistakes."""
+    item = models.AttemptItem
+    return Prepared(select(item.version_id, models.QuestionSet.id, models.QuestionSet.digest)
+                    .join(models.QuestionVersion, models.QuestionVersion.id == item.version_id)
+                    .join(models.Question, models.Question.id == models.QuestionVersion.question_id)
+                    .join(models.QuestionSet, models.QuestionSet.id == models.Question.set_id)
+                    .where(item.attempt_id == bindparam("attempt_id")))
 
 
 # Question versions never change what they ask; their feedback, and their set's title, labels
@@ -578,7 +603,7 @@ _shown_sets: WeakKeyDictionary[Any, dict[tuple[int, str], ShownSet]] = WeakKeyDi
 
 def shown_set(session: Session, set_id: int, digest: str) -> ShownSet:
     """The set as its pages show it, from the per-process cache, read on a miss (two queries)."""
-    kept = _shown_sets.setdefault(session.get_bind(), {})
+    kept = _shown_sets.setdefault(engine_of(session), {})
     found = kept.get((set_id, digest))
     if found is not None:
         return found

@@ -137,6 +137,15 @@ def announce(engine: Engine, sql: str) -> None:
         listener(engine, sql)
 
 
+def engine_of(session: Session | scoped_session) -> Engine:  # type: ignore[type-arg]
+    """The session's engine. For the app's `db.session`, the app's engine, without making the
+    request's Session to ask it (as `get_bind` does): a page that reads only through `Prepared`
+    then makes no Session at all, nor closes one at teardown (about a twentieth of a question page)."""
+    if session is db.session:
+        return db.engine
+    return session.get_bind()
+
+
 def in_transaction(session: Session | scoped_session) -> bool:  # type: ignore[type-arg]
     """Whether the session has a transaction open (a scoped session not made yet has none)."""
     if isinstance(session, scoped_session):
@@ -189,7 +198,7 @@ class Prepared:
     def rows(self, session: Session, parameters: dict[str, Any]) -> list[tuple]:  # type: ignore[type-arg]
         if in_transaction(session):
             return self.through_session(session, parameters)
-        engine = session.get_bind()
+        engine = engine_of(session)
         pooled = engine.raw_connection()
         try:
             driver = pooled.driver_connection
@@ -202,6 +211,25 @@ class Prepared:
             # the server dropped the connection (a restart, a failover): the read is made again on
             # a new one, the ordinary way
             return self.through_session(session, parameters)
+        finally:
+            pooled.close()
+
+    def write(self, session: Session, parameters: dict[str, Any]) -> list[tuple]:  # type: ignore[type-arg]
+        """Runs one writing statement in autocommit, a transaction of its own (PostgreSQL: one
+        round trip, no BEGIN or COMMIT); its rows. Raises ConnectionLost if the server had
+        dropped the connection, so nothing was written. Only where the session has no
+        transaction open."""
+        if in_transaction(session):
+            raise RuntimeError("Prepared.write inside an open transaction")
+        engine = engine_of(session)
+        pooled = engine.raw_connection()
+        try:
+            pooled.driver_connection.autocommit = True
+            return self.run(engine, pooled, parameters)
+        except engine.dialect.loaded_dbapi.Error as error:
+            if lost(engine, pooled, error):
+                raise ConnectionLost() from error
+            raise
         finally:
             pooled.close()
 
@@ -221,7 +249,7 @@ class Prepared:
             rows = []
         else:
             cursor.execute(compiled.sql, compiled.sent(parameters))
-            rows = cursor.fetchall() if cursor.description is not None else []
+            rows = cursor.fetchall() if compiled.returns_rows else []   # not by cursor.description: psycopg makes it anew each time
             if rows and compiled.converters is None:
                 compiled.converters = self._converters(engine, cursor.description)
         cursor.close()
@@ -233,7 +261,8 @@ class Prepared:
         order = list(compiled.positiontup) if dialect.positional and compiled.positiontup is not None else None
         processors = {name: processor for name, bind in compiled.binds.items()
                       if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None}
-        found = self._compiled[dialect.name] = Compiled(compiled.string, order, processors)
+        returns_rows = bool(self.statement.is_select or compiled.effective_returning)
+        found = self._compiled[dialect.name] = Compiled(compiled.string, order, processors, returns_rows)
         return found
 
     def _converters(self, engine: Engine, description: Any) -> list:   # type: ignore[type-arg]
@@ -251,10 +280,11 @@ class Compiled:
     """A Prepared statement as one database takes it: SQL text, parameter order (positional
     drivers), what converts parameters on the way in and values on the way out."""
 
-    __slots__ = ("sql", "order", "processors", "converters")
+    __slots__ = ("sql", "order", "processors", "returns_rows", "converters")
 
-    def __init__(self, sql: str, order: Optional[list[str]], processors: dict[str, Callable]) -> None:  # type: ignore[type-arg]
-        self.sql, self.order, self.processors = sql, order, processors
+    def __init__(self, sql: str, order: Optional[list[str]], processors: dict[str, Callable],  # type: ignore[type-arg]
+                 returns_rows: bool) -> None:
+        self.sql, self.order, self.processors, self.returns_rows = sql, order, processors, returns_rows
         self.converters: Optional[list] = None   # type: ignore[type-arg]  # from the first rows' description
 
     def sent(self, parameters: dict[str, Any]) -> Any:
@@ -286,7 +316,7 @@ def direct_write(session: Session) -> Iterator[Callable[..., list[tuple]]]:  # t
     """
     if in_transaction(session):
         raise RuntimeError("direct_write inside an open transaction")
-    engine = session.get_bind()
+    engine = engine_of(session)
     pooled = engine.raw_connection()
     try:
         driver = pooled.driver_connection

@@ -23,7 +23,7 @@ from quiz.db import db, prepared_listeners
 from support import join_as, post_form
 
 QUESTION_PAGE_MOST = 1
-SUBMISSION_MOST = 5
+SUBMISSION_MOST = {"sqlite": 5, "postgresql": 2}   # issue 20 asks for at most 6
 
 
 def in_transaction(dbapi_connection) -> bool:  # type: ignore[no-untyped-def]
@@ -71,6 +71,11 @@ def round_trips(app):  # type: ignore[no-untyped-def]
             event.remove(engine, name, listener)
 
 
+def db_name(app) -> str:  # type: ignore[no-untyped-def]
+    with app.app_context():
+        return db.engine.dialect.name
+
+
 def token_of(page: str) -> str:
     found = re.search(r'name="csrf_token" value="([^"]+)"', page)
     assert found, "no form on the page"
@@ -98,10 +103,13 @@ def test_the_question_page_takes_one_round_trip(app, make_class, sample_set):
     assert any(s.startswith("SELECT attempts.id") for s in sent), sent   # the counting sees it
 
 
-def test_an_answer_with_its_feedback_page_takes_at_most_five_round_trips(app, make_class, sample_set):
-    """The reply to an answer is its feedback page: the attempt's one read, then BEGIN, the
-    answer, its label choices and COMMIT; nothing is read back."""
+def test_an_answer_with_its_feedback_page_takes_five_round_trips_on_sqlite_and_two_on_postgresql(
+        app, make_class, sample_set):
+    """The reply to an answer is its feedback page: the attempt's one read, then on SQLite
+    BEGIN IMMEDIATE, the answer, its label choices and COMMIT; on PostgreSQL one statement in a
+    transaction of its own writes the answer and its choices. Nothing is read back."""
     client, url = signed_in_learner_on_question_one(app, make_class, sample_set)
+    most = SUBMISSION_MOST[db_name(app)]
     answers = [{"label": "fact"}, {"option": "a"}, {"word": ["3", "4"]},
                {"item-0": "fact", "item-1": "commentary"}]   # one of each type; sort stores two label choices
     for position, fields in enumerate(answers):
@@ -110,7 +118,7 @@ def test_an_answer_with_its_feedback_page_takes_at_most_five_round_trips(app, ma
             stored = client.post(url, data={"csrf_token": token, "position": str(position), **fields})
         assert stored.status_code == 200 and 'id="feedback"' in stored.get_data(as_text=True)
         assert f"Question {position + 1} of 4" in stored.get_data(as_text=True)
-        assert len(sent) <= SUBMISSION_MOST, (fields, sent)
+        assert len(sent) <= most, (fields, sent)
     with app.app_context():
         stored_answers = db.session.scalar(select(func.count(models.Answer.id)))
         choices = db.session.scalar(select(func.count(models.LabelChoice.id)))
@@ -123,6 +131,21 @@ def test_a_second_submission_of_the_same_question_stores_nothing_in_as_few_trips
     client.post(url, data={"csrf_token": token, "position": "0", "label": "opinion"})
     with round_trips(app) as sent:
         again = client.post(url, data={"csrf_token": token, "position": "0", "label": "fact"})
-    assert again.status_code == 302 and len(sent) <= SUBMISSION_MOST, sent
+    assert again.status_code == 302 and len(sent) <= SUBMISSION_MOST[db_name(app)], sent
     with app.app_context():
         assert db.session.scalar(select(models.Answer.response_text)) == "opinion"
+        assert db.session.scalars(select(models.LabelChoice.chosen)).all() == ["opinion"]   # the first's only
+
+
+def test_a_mistakes_question_page_takes_two_round_trips(app, make_class, sample_set):
+    """Practising mistakes, whose items come from several sets, reads each item's set in a second
+    query; a set's own attempt (above) does not."""
+    client, url = signed_in_learner_on_question_one(app, make_class, sample_set)
+    post_form(client, url, {"position": "0", "label": "opinion"})   # wrong: a mistake to practise
+    post_form(client, url, {}, action=url.split("?")[0] + "finish")
+    mistakes = post_form(client, "/progress", {}, action="/progress/mistakes").headers["Location"]
+    client.get(mistakes)   # the first page of its set in this process (see the module's docstring)
+    with round_trips(app) as sent:
+        page = client.get(mistakes)
+    assert page.status_code == 200 and "Question 1 of 1" in page.get_data(as_text=True)
+    assert len(sent) == 2, sent
