@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Instructions per request, counted by valgrind: figures that do not move with the machine's load.
 
-    .venv/bin/python benchmarks/instructions.py [--requests 200]
+    .venv/bin/python benchmarks/instructions.py [--requests 200] [--postgres URL]
 
 The request rates of benchmarks/serve.py swing by a third between rounds on shared cores; an
 instruction count of the same code, inputs and environment is the same on every run. For each
@@ -15,6 +15,8 @@ attempts, made through the app itself) calls the WSGI app directly, under
     reply is its feedback page), answered on the learner's attempts in turn, after another
     learner of the class has answered the same questions alike (as in a class, the question's
     rendered parts are then kept; see quiz.views.kept).
+With --postgres URL, each kind runs on a fresh database made on that server (and dropped):
+the counts are the app's side only, the driver's included; the server's own work is not counted.
 Needs valgrind (apt-get install valgrind). What the counts leave out: gunicorn's HTTP work and
 the kernel's (about 0.2 ms of worker CPU a request under benchmarks/serve.py), and the caches
 that workers sharing a core take from each other.
@@ -29,6 +31,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,10 +52,13 @@ LABELS = ["fact", "commentary", "opinion"]
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=200, help="requests counted per kind (steps: at most 200)")
+    parser.add_argument("--postgres", metavar="URL", help="a PostgreSQL server to make scratch databases on "
+                        "(default: SQLite in a temporary folder)")
     parser.add_argument("--inside", choices=list(KINDS), help=argparse.SUPPRESS)
+    parser.add_argument("--database", help=argparse.SUPPRESS)   # with --inside: the database's URL
     args = parser.parse_args()
     if args.inside:
-        measured_loop(args.inside, args.requests)
+        measured_loop(args.inside, args.requests, args.database)
         return
     valgrind = shutil.which("valgrind")
     if valgrind is None:
@@ -60,9 +68,11 @@ def main() -> None:
         for kind in KINDS:
             requests = min(args.requests, SETS * QUESTIONS) if kind == "step" else args.requests
             out = Path(tmp) / f"{kind}.out"
-            done = subprocess.run([valgrind, "--tool=callgrind", "--toggle-collect=functools_reduce",
-                                   f"--callgrind-out-file={out}", sys.executable, __file__, "--inside", kind,
-                                   "--requests", str(requests)], capture_output=True, text=True)
+            with database(args.postgres, tmp, kind) as url:
+                done = subprocess.run([valgrind, "--tool=callgrind", "--toggle-collect=functools_reduce",
+                                       f"--callgrind-out-file={out}", sys.executable, __file__, "--inside", kind,
+                                       "--requests", str(requests), "--database", url],
+                                      capture_output=True, text=True)
             found = re.search(r"Collected : (\d+)", done.stderr)
             if done.returncode != 0 or not found:
                 sys.exit(f"{kind}: valgrind run failed:\n{done.stderr[-3000:]}\n{done.stdout[-2000:]}")
@@ -73,11 +83,35 @@ def main() -> None:
         print(f"{KINDS[kind]:48} {counts[kind] / counts['bare']:7.1f}x the bare hello")
 
 
-def measured_loop(kind: str, requests: int) -> None:
+@contextmanager
+def database(postgres: str | None, tmp: str, kind: str) -> Iterator[str]:
+    """A fresh database's URL: a SQLite file in `tmp`, or a database made on the PostgreSQL server
+    and dropped after."""
+    if not postgres:
+        yield f"sqlite:///{tmp}/{kind}.db"
+        return
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    from quiz.config import normalise_database_url
+
+    server = make_url(normalise_database_url(postgres))
+    admin = server.set(drivername="postgresql").render_as_string(hide_password=False)
+    name = f"quiz_instructions_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield server.set(drivername="postgresql+psycopg", database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def measured_loop(kind: str, requests: int, database_url: str | None) -> None:
     """Inside valgrind: sets up, warms up, then makes `requests` requests inside functools.reduce,
     the one call valgrind counts in."""
     tmp = Path(tempfile.mkdtemp())
-    app = quiz_app(tmp)
+    app = quiz_app(tmp, database_url or f"sqlite:///{tmp}/bench.db")
     environ_of, attempts, token = learner(app, "bench-learner")
     if kind == "bare":
         import bare_app
@@ -115,12 +149,11 @@ def answers(environ_of, attempts: list[str], token: str) -> list[dict]:  # type:
             for attempt in attempts for n in range(QUESTIONS)]
 
 
-def quiz_app(tmp: Path):  # type: ignore[no-untyped-def]
-    """The quiz's app on a fresh SQLite file with SETS sets assigned to a class."""
+def quiz_app(tmp: Path, database_url: str):  # type: ignore[no-untyped-def]
+    """The quiz's app on a fresh database with SETS sets assigned to a class."""
     import serve
     from serverkit import label_set, release, server_env
 
-    database_url = f"sqlite:///{tmp}/bench.db"
     os.environ.update(server_env(database_url))
     folder = tmp / "sets"
     folder.mkdir()

@@ -53,7 +53,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "benchmarks"
@@ -220,6 +220,29 @@ class Gunicorn:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
+
+
+def database_cpu_seconds(database_url: str) -> Optional[float]:
+    """On PostgreSQL, the CPU time so far (utime + stime) of the server processes serving this
+    database's connections, the workers' pooled ones: read from /proc, so only for a server on
+    this machine. None on SQLite (its work is the workers' own) or for a server elsewhere."""
+    if not database_url.startswith("postgresql"):
+        return None
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(url, autocommit=True) as connection:
+        pids = [row[0] for row in connection.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")]
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def memory_mb(pid: int) -> tuple[float, float]:
@@ -621,6 +644,24 @@ def settle(server: Gunicorn) -> None:
         still, before = (still + 1 if now == before else 0), now
 
 
+def analyze(database_url: str) -> str:
+    """On PostgreSQL, ANALYZE: what autovacuum (on by default) does within a minute of a table
+    growing by a tenth. The answers table grows from empty by about 2,500 rows a step window, and
+    a generic plan a worker's connection made while it was empty (psycopg prepares a statement on
+    its fifth run, and PostgreSQL may then keep a generic plan) scans it whole until statistics
+    change. Returns the server's autovacuum setting; on SQLite, does nothing and returns ""."""
+    if not database_url.startswith("postgresql"):
+        return ""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text("ANALYZE"))
+        setting = connection.execute(text("SHOW autovacuum")).scalar_one()
+    engine.dispose()
+    return setting
+
+
 def serving(args: argparse.Namespace, kind: str, database_url: str, tmp: Path) -> dict[str, Any]:
     """(a), (b), (c) interleaved in rounds, then (e)."""
     set_count = -(-args.answers_per_learner // QUESTIONS)
@@ -637,6 +678,9 @@ def serving(args: argparse.Namespace, kind: str, database_url: str, tmp: Path) -
     servers = {"bare": bare, "question": quiz, "step": quiz}
     runs: dict[str, list[Run]] = {k: [] for k in KINDS}
     cpu: dict[str, float] = {k: 0.0 for k in KINDS}
+    database_cpu: dict[str, float] = {k: 0.0 for k in KINDS}
+    database_measured = database_cpu_seconds(database_url) is not None
+    autovacuum = ""
     try:
         started = time.perf_counter()
         with ThreadPoolExecutor(max_workers=2 * args.workers) as pool:
@@ -652,11 +696,13 @@ def serving(args: argparse.Namespace, kind: str, database_url: str, tmp: Path) -
             return asyncio_run(k, servers[k].port, learners, todos, seconds, tmp, client_cpus)
 
         for r in range(args.rounds):
+            autovacuum = analyze(database_url)
             for k in KINDS:
                 run(k, args.warmup)
-                cpu0 = servers[k].cpu_seconds()
+                cpu0, database0 = servers[k].cpu_seconds(), database_cpu_seconds(database_url) or 0.0
                 measured = run(k, args.seconds)
                 cpu[k] += servers[k].cpu_seconds() - cpu0
+                database_cpu[k] += (database_cpu_seconds(database_url) or 0.0) - database0
                 runs[k].append(measured)
                 note(f"round {r + 1} {k}: {measured.rate:.1f}/s, {measured.bad} bad, load average {load_average()}")
         memory, worst = memory_lines(quiz)
@@ -670,22 +716,27 @@ def serving(args: argparse.Namespace, kind: str, database_url: str, tmp: Path) -
     client = "wrk, one thread, one learner per connection" if args.client == "wrk" else "asyncio client"
     say(f"    load generator: {client}, on CPU {sorted(client_cpus)}; {args.rounds} rounds of bare, question, step "
         f"in turn, each {args.seconds:g} s after a {args.warmup:g} s warm-up")
+    if autovacuum:
+        say(f"    ANALYZE before each round, as autovacuum would do within a minute (this server's autovacuum: "
+            f"{autovacuum})")
     say(f"    each learner answers the next unanswered of {set_count} attempts x {QUESTIONS} `label` questions; "
         "a step is its POST, whose reply is the feedback page (200; a 302 to it would be followed)")
     say()
     header = (f"    {'':<44} {'per s (rounds)':>26} {'p50 ms':>7} {'p95 ms':>7} {'done':>6} {'bad':>4} "
-              f"{'worker CPU ms':>13}")
+              f"{'worker CPU ms':>13}{'  database CPU ms' if database_measured else ''}")
     say(header)
     for k, label in KINDS.items():
         done = sum(r.steps or r.good for r in runs[k])
         rates = " ".join(f"{r.rate:7.1f}" for r in runs[k])
         say(f"    {label:<44} {rates:>26} {1000 * statistics.median(r.p50 for r in runs[k]):7.1f} "
             f"{1000 * statistics.median(r.p95 for r in runs[k]):7.1f} {done:6d} {sum(r.bad for r in runs[k]):4d} "
-            f"{1000 * cpu[k] / max(done, 1):13.2f}")
+            f"{1000 * cpu[k] / max(done, 1):13.2f}"
+            f"{f'{1000 * database_cpu[k] / max(done, 1):17.2f}' if database_measured else ''}")
     idle = sum(r.idle for rs in runs.values() for r in rs)
     if idle:
         say(f"    WARNING: {idle} requests sent with no learner free or out of questions: raise --answers-per-learner")
-    say("    (latencies per request; worker CPU per page, per step for the step)")
+    say("    (latencies per request; worker CPU per page, per step for the step"
+        f"{'; database CPU: the PostgreSQL server processes of this database' if database_measured else ''})")
     say()
     ratios = {}
     for k, target in (("question", TARGET_QUESTION), ("step", TARGET_STEP)):
