@@ -28,7 +28,9 @@ read them, as every report does once an attempt has been finished through the ap
 (e) memory of the quiz's workers after the load.
 
 SQLite files in a temporary folder by default. With --postgres URL, fresh databases
-quiz_bench_<random>_serve and _report are made on that server and dropped at the end.
+quiz_bench_<random>_serve and _report are made on that server and dropped at the end; the
+serving database is analysed (ANALYZE) before each round, as autovacuum would, and the CPU of
+its server processes is shown per request when the server runs on this machine.
 """
 from __future__ import annotations
 
