@@ -23,14 +23,15 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(1, str(ROOT / "tests"))   # serverkit: scratch databases
 
 from quiz.sets import check_paths  # noqa: E402 - after the path fix, so a checkout runs as is
+from serverkit import scratch_postgres  # noqa: E402
 
 # Sentences of the seed article with the label the three deciding steps give them, the label a
 # teacher could also defend, and the words that give an opinion or commentary away.
@@ -240,22 +241,8 @@ def time_imports(kind: str, database_url: str, folder: Path, paths: list[Path]) 
 
 def postgres_steps(server_url: str, folder: Path, paths: list[Path]) -> list[Step]:
     """The import steps against a fresh database on the server, dropped afterwards."""
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    from quiz.config import normalise_database_url
-
-    server = make_url(normalise_database_url(server_url))
-    admin_dsn = server.set(drivername="postgresql").render_as_string(hide_password=False)
-    name = f"quiz_bench_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(admin_dsn, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    try:
-        url = server.set(drivername="postgresql+psycopg", database=name).render_as_string(hide_password=False)
-        return time_imports("postgresql", url, folder, paths)
-    finally:
-        with psycopg.connect(admin_dsn, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with scratch_postgres(server_url) as urls:
+        return time_imports("postgresql", urls[""], folder, paths)
 
 
 def table(steps: list[Step]) -> str:

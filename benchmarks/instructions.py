@@ -31,7 +31,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -90,21 +89,10 @@ def database(postgres: str | None, tmp: str, kind: str) -> Iterator[str]:
     if not postgres:
         yield f"sqlite:///{tmp}/{kind}.db"
         return
-    import psycopg
-    from sqlalchemy.engine import make_url
+    from serverkit import scratch_postgres
 
-    from quiz.config import normalise_database_url
-
-    server = make_url(normalise_database_url(postgres))
-    admin = server.set(drivername="postgresql").render_as_string(hide_password=False)
-    name = f"quiz_instructions_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield server.set(drivername="postgresql+psycopg", database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with scratch_postgres(postgres) as urls:
+        yield urls[""]
 
 
 def measured_loop(kind: str, requests: int, database_url: str | None) -> None:

@@ -38,7 +38,6 @@ import threading
 import time
 import urllib.parse
 import urllib.request
-import uuid
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -49,7 +48,7 @@ for _path in (str(ROOT / "tests"), str(ROOT)):
         sys.path.insert(0, _path)
 
 from livekit import LiveClass, make_live_class  # noqa: E402
-from serverkit import BIN, free_port, label_set, release, server_env  # noqa: E402
+from serverkit import BIN, free_port, label_set, release, scratch_postgres, server_env  # noqa: E402
 
 
 def say(text: str = "") -> None:
@@ -101,21 +100,8 @@ def database(kind: str, tmp: Path, postgres: str | None) -> Iterator[str]:
     if kind == "sqlite":
         yield f"sqlite:///{tmp / 'live.db'}"
         return
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    from quiz.config import normalise_database_url
-
-    server = make_url(normalise_database_url(postgres or ""))
-    admin = server.set(drivername="postgresql").render_as_string(hide_password=False)
-    name = f"quiz_bench_{uuid.uuid4().hex[:12]}_live"
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with scratch_postgres(postgres or "", ("live",)) as urls:
+        yield urls["live"]
 
 
 # -- (a) saturation: requests/s of the poll and of the bare hello -----------------------------------

@@ -48,7 +48,6 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
-import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -63,7 +62,8 @@ for _path in (str(ROOT / "tests"), str(ROOT)):  # serverkit (the load tests' kit
     if _path not in sys.path:
         sys.path.insert(0, _path)
 
-from serverkit import CSRF, JOIN_CODE, Learner, free_port, label_set, release, server_env  # noqa: E402
+from serverkit import (CSRF, JOIN_CODE, Learner, free_port, label_set, release, scratch_postgres,  # noqa: E402
+                       server_env)
 
 BIN = Path(sys.executable).parent
 TARGET_QUESTION = 0.25     # question pages/s, as a share of the bare hello's requests/s
@@ -119,26 +119,19 @@ def databases(tmp: Path, postgres: str | None) -> Iterator[tuple[str, dict[str, 
     import psycopg
     from sqlalchemy.engine import make_url
 
-    from quiz.config import normalise_database_url
-
-    server = make_url(normalise_database_url(postgres))
-    admin = server.set(drivername="postgresql").render_as_string(hide_password=False)
-    stem = f"quiz_bench_{uuid.uuid4().hex[:12]}"
-    created: list[str] = []
-    try:
-        with psycopg.connect(admin, autocommit=True) as connection:
+    with scratch_postgres(postgres, parts) as urls:
+        with psycopg.connect(libpq_url(urls["serve"])) as connection:
             version = connection.execute("SHOW server_version").fetchone()[0].split()[0]
-            for part in parts:
-                connection.execute(f'CREATE DATABASE "{stem}_{part}"')
-                created.append(f"{stem}_{part}")
-        yield (f"PostgreSQL {version} ({server.host}:{server.port or 5432}, databases {stem}_*)",
-               {part: server.set(drivername="postgresql+psycopg", database=f"{stem}_{part}")
-                .render_as_string(hide_password=False) for part in parts})
-    finally:
-        if created:
-            with psycopg.connect(admin, autocommit=True) as connection:
-                for name in created:
-                    connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        server = make_url(urls["serve"])
+        yield (f"PostgreSQL {version} ({server.host}:{server.port or 5432}, databases "
+               f"{server.database.rsplit('_', 1)[0]}_*)", urls)
+
+
+def libpq_url(database_url: str) -> str:
+    """A database's SQLAlchemy URL as psycopg's own connect takes it."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def quiz_app(database_url: str):  # type: ignore[no-untyped-def]
@@ -231,10 +224,8 @@ def database_cpu_seconds(database_url: str) -> Optional[float]:
     if not database_url.startswith("postgresql"):
         return None
     import psycopg
-    from sqlalchemy.engine import make_url
 
-    url = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(url, autocommit=True) as connection:
+    with psycopg.connect(libpq_url(database_url), autocommit=True) as connection:
         pids = [row[0] for row in connection.execute(
             "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")]
     total = 0

@@ -17,6 +17,9 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,6 +53,34 @@ def label_set(questions: int = 20, set_id: str = "load") -> str:
 
 def right_label(position: int) -> str:
     return ["fact", "commentary", "opinion"][position % 3]
+
+
+@contextmanager
+def scratch_postgres(server_url: str, parts: tuple[str, ...] = ("",)) -> Iterator[dict[str, str]]:
+    """Fresh databases quiz_bench_<random>_<part> on the PostgreSQL server, dropped at the end
+    (connections and all): their URLs by part, for the app's driver."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    from quiz.config import normalise_database_url
+
+    server = make_url(normalise_database_url(server_url))
+    admin = server.set(drivername="postgresql").render_as_string(hide_password=False)
+    stem = f"quiz_bench_{uuid.uuid4().hex[:12]}"
+    names = {part: f"{stem}_{part}" if part else stem for part in parts}
+    created: list[str] = []
+    try:
+        with psycopg.connect(admin, autocommit=True) as connection:
+            for name in names.values():
+                connection.execute(f'CREATE DATABASE "{name}"')
+                created.append(name)
+        yield {part: server.set(drivername="postgresql+psycopg", database=name).render_as_string(hide_password=False)
+               for part, name in names.items()}
+    finally:
+        if created:
+            with psycopg.connect(admin, autocommit=True) as connection:
+                for name in created:
+                    connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def server_env(database_url: str, **extra: str) -> dict[str, str]:
