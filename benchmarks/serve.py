@@ -198,14 +198,7 @@ class Gunicorn:
 
     def cpu_seconds(self) -> float:
         """CPU time of the workers so far (utime + stime)."""
-        total = 0
-        for pid in self.worker_pids():
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-                total += int(fields[11]) + int(fields[12])
-            except (OSError, IndexError, ValueError):
-                pass
-        return total / os.sysconf("SC_CLK_TCK")
+        return sum(cpu_seconds(pid) or 0.0 for pid in self.worker_pids())
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
@@ -228,14 +221,18 @@ def database_cpu_seconds(database_url: str) -> Optional[float]:
     with psycopg.connect(libpq_url(database_url), autocommit=True) as connection:
         pids = [row[0] for row in connection.execute(
             "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")]
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            return None
-        total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
+    each = [cpu_seconds(pid) for pid in pids]
+    return None if None in each else sum(each)   # type: ignore[arg-type]
+
+
+def cpu_seconds(pid: int) -> Optional[float]:
+    """A process's CPU time so far (utime + stime), from /proc; None if it is not on this machine
+    (or gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def memory_mb(pid: int) -> tuple[float, float]:
@@ -645,14 +642,11 @@ def analyze(database_url: str) -> str:
     change. Returns the server's autovacuum setting; on SQLite, does nothing and returns ""."""
     if not database_url.startswith("postgresql"):
         return ""
-    from sqlalchemy import create_engine, text
+    import psycopg
 
-    engine = create_engine(database_url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text("ANALYZE"))
-        setting = connection.execute(text("SHOW autovacuum")).scalar_one()
-    engine.dispose()
-    return setting
+    with psycopg.connect(libpq_url(database_url), autocommit=True) as connection:
+        connection.execute("ANALYZE")
+        return connection.execute("SHOW autovacuum").fetchone()[0]
 
 
 def serving(args: argparse.Namespace, kind: str, database_url: str, tmp: Path) -> dict[str, Any]:

@@ -198,21 +198,12 @@ class Prepared:
     def rows(self, session: Session, parameters: dict[str, Any]) -> list[tuple]:  # type: ignore[type-arg]
         if in_transaction(session):
             return self.through_session(session, parameters)
-        engine = engine_of(session)
-        pooled = engine.raw_connection()
         try:
-            driver = pooled.driver_connection
-            if getattr(driver, "autocommit", True) is False:   # psycopg; SQLite's never begins (configure_sqlite)
-                driver.autocommit = True
-            return self.run(engine, pooled, parameters)
-        except engine.dialect.loaded_dbapi.Error as error:
-            if not lost(engine, pooled, error):
-                raise
+            return self.autocommitted(session, parameters)
+        except ConnectionLost:
             # the server dropped the connection (a restart, a failover): the read is made again on
             # a new one, the ordinary way
             return self.through_session(session, parameters)
-        finally:
-            pooled.close()
 
     def write(self, session: Session, parameters: dict[str, Any]) -> list[tuple]:  # type: ignore[type-arg]
         """Runs one writing statement in autocommit, a transaction of its own (PostgreSQL: one
@@ -221,10 +212,17 @@ class Prepared:
         transaction open."""
         if in_transaction(session):
             raise RuntimeError("Prepared.write inside an open transaction")
+        return self.autocommitted(session, parameters)
+
+    def autocommitted(self, session: Session, parameters: dict[str, Any]) -> list[tuple]:  # type: ignore[type-arg]
+        """The statement on a pooled connection in autocommit (no BEGIN, no COMMIT or ROLLBACK);
+        ConnectionLost if the server had dropped the connection."""
         engine = engine_of(session)
         pooled = engine.raw_connection()
         try:
-            pooled.driver_connection.autocommit = True
+            driver = pooled.driver_connection
+            if getattr(driver, "autocommit", True) is False:   # psycopg; SQLite's never begins (configure_sqlite)
+                driver.autocommit = True
             return self.run(engine, pooled, parameters)
         except engine.dialect.loaded_dbapi.Error as error:
             if lost(engine, pooled, error):
